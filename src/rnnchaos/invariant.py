@@ -14,7 +14,7 @@ I = {nu <= rho} until, exactly checked,
 Then no periodic orbit leaves I: a point in an escaping region never returns,
 and the point of largest nu of an orbit outside I would have a preimage inside
 I (excluded by B) or a larger one (excluded by A).  Finally I is shrunk with
-I <- I intersect f(I), which keeps every periodic point because Per = f(Per).
+I <- I intersect f(I) (rounded outwards to short dyadics), which keeps every periodic point because Per = f(Per).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from .pl import ONE, ZERO, PiecewiseLinear
 
 MAX_GROWTH_STEPS = 400
 SHRINK_STEPS = 64
+SHRINK_BITS = 48
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,17 @@ def _certified(f, lo, hi, theta, cls) -> bool:
     return (m >= lo or cls["-"] == "esc") and (M <= hi or cls["+"] == "esc")
 
 
+def _round_out(lo: fmpq, hi: fmpq) -> tuple[fmpq, fmpq]:
+    """Outward rounding to a dyadic grid ~2^-SHRINK_BITS of the scale: keeps ends short."""
+    scale = max(abs(lo), abs(hi), ONE)
+    k = SHRINK_BITS - int(scale.floor()).bit_length()
+    unit = fmpq(2) ** k if k >= 0 else ONE / fmpq(2) ** (-k)
+    return (lo * unit).floor() / unit, (hi * unit).ceil() / unit
+
+
 def _shrink(f, lo, hi, cls) -> InvariantInterval:
     for _ in range(SHRINK_STEPS):
-        m, M = f.range_on(lo, hi)
+        m, M = _round_out(*f.range_on(lo, hi))
         nlo, nhi = max(lo, m), min(hi, M)
         if nlo > nhi:
             return _none("f has no periodic points (the trapping interval shrinks to nothing)")

@@ -60,11 +60,15 @@ class Activation:
             raise SpecError(field_name, f"unknown activation {name!r}; "
                             f"choose one of {', '.join(sorted(ACTIVATIONS))}")
         params = dict(params or {})
+        base = field_name.rsplit(".", 1)[0] if "." in field_name else ""
         out = {}
         for key, default in ACTIVATIONS[name].items():
-            base = field_name.rsplit(".", 1)[0] if "." in field_name else ""
             key_field = f"{base}.{key}" if base else key
             out[key] = _number(params.pop(key), key_field) if key in params else default
+        for key in params:
+            raise SpecError(f"{base}.{key}" if base else key,
+                            f"unknown key for activation {name!r} (allowed: "
+                            f"{', '.join(ACTIVATIONS[name]) or 'none'})")
         if name == "hardtanh" and not out["min_val"] < out["max_val"]:
             raise SpecError(field_name, f"hardtanh needs min_val < max_val, got "
                             f"{out['min_val']} and {out['max_val']}")
