@@ -103,3 +103,28 @@ def test_piece_limit_is_refused_before_allocating():
 def test_missing_file():
     code, _, err = run(["analyze", "/nonexistent/spec.json", "--max-period", "3"])
     assert code == 2 and "cannot read" in err
+
+
+def test_sample_prints_network_index_of_the_seed_stream(capsys):
+    from rnnchaos.presets import build_preset, sample_preset
+    assert main(["sample", "--preset", "paper_he", "--width", "4", "--seed", "11", "--index", "7"]) == 0
+    printed = ScalarRNN.from_json(capsys.readouterr().out)
+    assert printed == sample_preset(build_preset("paper_he", 4), 11, 7)
+    assert printed != sample_preset(build_preset("paper_he", 4), 11, 6)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--preset", "nope", "--width", "2", "--seed", "1"], "unknown preset"),
+    (["--preset", "paper_he", "--width", "0", "--seed", "1"], "--width"),
+    (["--preset", "paper_he", "--width", "2", "--seed", "-1"], "--seed"),
+    (["--preset", "paper_he", "--width", "2", "--seed", "1", "--gain", "-2"], "gain"),
+])
+def test_sample_bad_options(args, needle):
+    code, out, err = run(["sample", *args])
+    assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_demo_runs_and_certificates_verify():
+    code, out, err = run(["demo", "--seed", "4"])
+    assert code == 0, err
+    assert "re-checked independently: True" in out and "False" not in out

@@ -35,6 +35,77 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+def _cmd_sample(args) -> int:
+    from .presets import sample_preset
+
+    preset = preset_from_args(args)
+    print(sample_preset(preset, args.seed, args.index).to_json())
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    """The main job for now: the paper's tent map and a freshly sampled He network."""
+    import numpy as np
+
+    from .model import ScalarRNN
+    from .periodic import periodic_orbits, verify_certificate
+    from .presets import build_preset, sample_preset
+    from .report import periodic_summary
+
+    tent = ScalarRNN.from_dict({"layers": [
+        {"weight": [[1.0], [1.0]], "bias": [0.0, -0.5], "activation": "relu"},
+        {"weight": [[2.0, -4.0]], "bias": [0.0], "activation": "identity"}]})
+    print("== The paper's tent map T(x) = 2 relu(x) - 4 relu(x - 1/2) ==")
+    rep = periodic_orbits(tent, 6)
+    print(periodic_summary(rep, title="T"))
+    print(f"  certificate re-checked independently: {verify_certificate(tent, rep.li_yorke_certificate)}")
+    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+    preset = build_preset("paper_he", args.width)
+    net = sample_preset(preset, seed, 0)
+    print(f"\n== A fresh He network (preset paper_he, width {args.width}, seed {seed}, index 0) ==")
+    print(f"  draw it again: rnnchaos sample --preset paper_he --width {args.width} --seed {seed}")
+    rep = periodic_orbits(net, 6)
+    print(periodic_summary(rep, title="f"))
+    if rep.li_yorke_certificate is not None:
+        print(f"  certificate re-checked independently: "
+              f"{verify_certificate(net, rep.li_yorke_certificate)}")
+    return 0
+
+
+def preset_from_args(args):
+    """Build the Preset named by the shared preset options (--preset, --width, ...)."""
+    from .presets import build_preset
+
+    return build_preset(args.preset, args.width, activation=args.activation, clip=args.clip,
+                        depth=args.depth, flavour=args.flavour, gain=args.gain)
+
+
+def add_preset_args(p: argparse.ArgumentParser, multiple: bool = False) -> None:
+    """The preset options shared by sample, estimate and sweep."""
+    from .presets import FLAVOURS, PRESET_ACTIVATIONS
+
+    p.add_argument("--preset", required=True, help="paper_a, paper_row1, paper_he, paper_he_u, "
+                   "paper_normal_k or paper_glorot")
+    p.add_argument("--width", type=_positive_int("--width"), required=True, help="hidden width k")
+    p.add_argument("--activation", choices=PRESET_ACTIVATIONS, default="relu")
+    p.add_argument("--clip", action="store_true", help="clip the output pre-activation to [0, 1]")
+    p.add_argument("--depth", type=int, choices=(2, 3), default=2)
+    p.add_argument("--flavour", choices=FLAVOURS, default="as_coded")
+    p.add_argument("--gain", type=float, default=1.0, help="multiplies every weight/bias scale")
+
+
+def _nonneg_int(name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {value}")
+        return value
+    return parse
+
+
 def _positive_int(name):
     def parse(text):
         try:
@@ -59,6 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse iterates with more linear pieces (default 4,000,000)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("sample", help="print the spec of network I of a preset's seeded stream")
+    add_preset_args(p)
+    p.add_argument("--seed", type=_nonneg_int("--seed"), required=True)
+    p.add_argument("--index", type=_nonneg_int("--index"), default=0,
+                   help="network number I: drawn from SeedSequence(seed, spawn_key=(I,))")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("demo", help="analyze the tent map and a fresh He network (the main job)")
+    p.add_argument("--seed", type=_nonneg_int("--seed"), default=None,
+                   help="seed of the He network (default: fresh, printed)")
+    p.add_argument("--width", type=_positive_int("--width"), default=2)
+    p.set_defaults(func=_cmd_demo)
     return parser
 
 

@@ -30,7 +30,7 @@ def periodic_summary(rep: PeriodicReport, title: str = "f") -> str:
     inv = rep.invariant
     lines = [f"{title}: {rep.pieces} linear pieces, {rep.laps} monotone laps on R"]
     if inv.exists:
-        kind = "forward invariant" if inv.forward_invariant else "holds every bounded orbit"
+        kind = "forward invariant" if inv.forward_invariant else "holds every periodic orbit; not forward invariant"
         lines.append(f"  invariant interval: [{_approx(inv.lo)}, {_approx(inv.hi)}] ({kind})")
     else:
         lines.append(f"  invariant interval: none ({inv.reason})")
