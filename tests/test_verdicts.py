@@ -1,0 +1,304 @@
+"""Batch verdicts: the float filter + exact fallback equals the exact engine, network by network.
+
+Ground truth is :func:`rnnchaos.periodic.periodic_orbits`, called on every network.  The
+batches cover the paper's presets (relu, clipped, widths 2, 3, 8, some with a larger gain so
+that period 3 and positive entropy occur), the tent family, hand-made degenerate networks
+with dyadic weights (ties, continua, fixed points on kinks) and exactly known maps.
+"""
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+import rnnchaos.batch as batch_mod
+import rnnchaos.reference as reference_mod
+import rnnchaos.verdicts as verdicts_mod
+
+from rnnchaos import SpecError
+from rnnchaos.batch import NetworkBatch, sample_preset_batch
+from rnnchaos.model import Activation, ScalarRNN
+from rnnchaos.periodic import MAX_PERIOD, is_power_of_two, periodic_orbits, sharkovsky_key
+from rnnchaos.presets import PRESETS, build_preset, sample_preset
+from rnnchaos.reference import (notebook_loop_reference_test, reference_counts,
+                                reference_test)
+from rnnchaos.verdicts import (EXACT_CRITERIA, decide, fast_verdicts,
+                               sharkovsky_weakest_non_power_of_two)
+
+N = 6
+
+
+def exact_verdicts(batch: NetworkBatch, n: int = N) -> np.ndarray:
+    """(B, 3) booleans (period_2, period_3, positive_entropy(n)) from the exact engine."""
+    out = np.zeros((len(batch), 3), dtype=bool)
+    for i in range(len(batch)):
+        rep = periodic_orbits(batch.network(i), n)
+        out[i] = (2 in rep.periods, 3 in rep.periods, rep.positive_entropy)
+    return out
+
+
+def assert_equal_to_exact(batch: NetworkBatch, n: int = N) -> tuple:
+    v = decide(batch, EXACT_CRITERIA, entropy_max_period=n)
+    exact = exact_verdicts(batch, n)
+    for j, c in enumerate(EXACT_CRITERIA):
+        bad = np.flatnonzero(v[c] != exact[:, j])
+        assert bad.size == 0, (c, [batch.network(int(i)).to_json() for i in bad[:3]])
+    # what the filter decided on its own is right too (decide's fallback would hide nothing)
+    codes = fast_verdicts(batch, entropy_max_period=n)
+    if codes is not None:
+        for j in range(3):
+            sure = codes[:, j] >= 0
+            assert np.array_equal(codes[sure, j] == 1, exact[sure, j])
+    return v, exact
+
+
+def tent_family(count: int, seed: int, std: float = 0.1) -> NetworkBatch:
+    """The persistence notebook's family: the tent map plus iid N(0, std^2) on every parameter."""
+    rng = np.random.default_rng(seed)
+    w1 = np.array([[1.0], [1.0]]) + std * rng.standard_normal((count, 2, 1))
+    b1 = np.array([0.0, -0.5]) + std * rng.standard_normal((count, 2))
+    w2 = np.array([[2.0, -4.0]]) + std * rng.standard_normal((count, 1, 2))
+    b2 = std * rng.standard_normal((count, 1))
+    return NetworkBatch.from_arrays([w1, w2], [b1, b2], [Activation.from_spec("relu"),
+                                                          Activation.from_spec("identity")])
+
+
+def two_layer(W1, b1, W2, b2, hidden="relu", out="identity", hp=None, op=None) -> ScalarRNN:
+    return ScalarRNN.from_dict({"layers": [
+        {"weight": [[w] for w in W1], "bias": list(b1), "activation": hidden, **(hp or {})},
+        {"weight": [list(W2)], "bias": [b2], "activation": out, **(op or {})}]})
+
+
+TENT = two_layer([1, 1], [0, -0.5], [2, -4], 0.0)
+FIGURE = two_layer([-1.86269852, 0.3760235], [0.82744154, -0.81030444],
+                   [0.7913013, -1.00714872], 0.0)
+DISTANCE = two_layer([1, 1], [0.00001, -0.502], [1.9999, -4], 0.0)
+LIPSCHITZ = ScalarRNN.from_dict({"layers": [
+    {"weight": [[1.0]] * 6, "bias": [0, -0.2, -0.4, -0.5, -0.6, -0.7], "activation": "relu"},
+    {"weight": [[0.8, -1.5, 5, -9, 11, -8.4]], "bias": [0.0], "activation": "relu"}]})
+
+
+# ------------------------------------------------------------------ (a) equality with the engine
+PRESET_CASES = [(name, k, clip, gain)
+                for name in ("paper_a", "paper_he", "paper_he_u", "paper_glorot", "paper_normal_k",
+                             "paper_row1")
+                for k in (2, 3, 8) for clip in (False, True) for gain in (1.0,)]
+PRESET_CASES += [("paper_he", 2, False, 2.5), ("paper_a", 3, False, 3.0),
+                 ("paper_row1", 3, False, 2.0), ("paper_he_u", 2, True, 2.0),
+                 ("paper_normal_k", 2, False, 3.0), ("paper_glorot", 3, False, 3.0)]
+
+
+@pytest.mark.parametrize("name,k,clip,gain", PRESET_CASES)
+def test_presets_equal_exact_engine(name, k, clip, gain):
+    preset = build_preset(name, k, clip=clip, gain=gain)
+    batch = sample_preset_batch(preset, 2022, 0, 90 if k < 8 else 50)
+    v, exact = assert_equal_to_exact(batch)
+    # generic weights: the float filter decides (almost) everything by itself
+    assert v.exact_fallback.mean() <= 0.02
+
+
+def test_generic_batches_rarely_fall_back_and_chaos_is_covered():
+    batch = sample_preset_batch(build_preset("paper_row1", 3, gain=2.0), 7, 0, 3000)
+    v = decide(batch, EXACT_CRITERIA)
+    assert v.exact_fallback.mean() < 0.005
+    assert v.counts["period_3"] > 20 and v.counts["period_2"] > 300  # yes-cases are exercised
+
+
+def test_tent_family_equals_exact_engine():
+    v, exact = assert_equal_to_exact(tent_family(120, 5))
+    assert exact[:, 1].sum() > 60  # mostly period 3: the persistence of chaos
+    assert not v.exact_fallback.any()
+
+
+@pytest.mark.parametrize("n", range(3, 11))
+def test_positive_entropy_is_the_single_period_p_star(n):
+    """Sharkovsky: positive_entropy(N) <=> period p* (the weakest non-power of 2 <= N)."""
+    p_star = sharkovsky_weakest_non_power_of_two(n)
+    others = [p for p in range(3, n + 1) if not is_power_of_two(p)]
+    assert p_star in others
+    # every other non-power of 2 <= n comes before p* in Sharkovsky's order (forces it)
+    assert all(sharkovsky_key(p) < sharkovsky_key(p_star) for p in others if p != p_star)
+    batches = [tent_family(12, n, std=0.25),
+               sample_preset_batch(build_preset("paper_row1", 3, gain=2.0), 3, 0, 25)]
+    for batch in batches:
+        v, exact = assert_equal_to_exact(batch, n)
+        for i in range(len(batch)):
+            rep = periodic_orbits(batch.network(i), n)
+            assert rep.positive_entropy == (p_star in rep.periods)
+
+
+def test_p_star_values():
+    assert [sharkovsky_weakest_non_power_of_two(n) for n in range(3, 25)] == \
+        [3, 3, 5, 6, 6, 6, 6, 10, 10, 12, 12, 12, 12, 12, 12, 12, 12, 20, 20, 20, 20, 24]
+    assert sharkovsky_weakest_non_power_of_two(MAX_PERIOD) == 48
+
+
+ACTS = [("relu", {}), ("leaky_relu", {"negative_slope": 0.25}), ("identity", {}),
+        ("leaky_relu", {"negative_slope": 0.0}), ("leaky_relu", {"negative_slope": 2.0})]
+OUTS = [("identity", {}), ("relu", {}), ("hardtanh", {"min_val": 0.0, "max_val": 1.0}),
+        ("hardtanh", {"min_val": -0.5, "max_val": 0.75}), ("leaky_relu", {"negative_slope": 0.5})]
+
+
+def dyadic_batch(hidden, out, k, count, seed, mixed=False):
+    """Weights k/4 in [-2, 2] (ties, zero weights, exact kinks, continua), optionally mixed
+    with Gaussian weights."""
+    rng = np.random.default_rng(seed)
+
+    def draw(shape, scale=1.0, top=8):
+        d = rng.integers(-top, top + 1, shape) / 4
+        if not mixed:
+            return d
+        return np.where(rng.random(shape) < 0.5, d, scale * rng.standard_normal(shape))
+
+    w1, b1, w2, b2 = draw((count, k, 1)), draw((count, k)), draw((count, 1, k), 2), draw((count, 1), 1, 4)
+    return NetworkBatch.from_arrays([w1, w2], [b1, b2], [Activation.from_spec(*hidden),
+                                                         Activation.from_spec(*out)])
+
+
+@pytest.mark.parametrize("hidden", ACTS, ids=lambda a: f"{a[0]}{a[1]}")
+@pytest.mark.parametrize("out", OUTS, ids=lambda a: f"{a[0]}{a[1]}")
+def test_degenerate_dyadic_batches_equal_exact_engine(hidden, out):
+    seed = ACTS.index(hidden) * 10 + OUTS.index(out)
+    fell_back = 0
+    for k, mixed in ((1, False), (2, False), (3, False), (2, True), (3, True)):
+        batch = dyadic_batch(hidden, out, k, 40, seed + 100 * k + mixed, mixed)
+        v, _ = assert_equal_to_exact(batch, 5)
+        fell_back += int(v.exact_fallback.sum())
+    assert fell_back > 0  # (b) ties really reach the exact engine
+
+
+def test_hand_made_maps():
+    nets = {
+        "tent": TENT, "figure": FIGURE, "distance": DISTANCE, "lipschitz": LIPSCHITZ,
+        "identity": two_layer([1, -1], [0, 0], [1, -1], 0.0),          # continuum of fixed points
+        "reflection": two_layer([1, -1], [0, 0], [-1, 1], 0.0),        # continuum of period 2
+        "reflection_shift": two_layer([1, -1], [0, 0], [-1, 1], 0.5),
+        "translation": two_layer([1, -1], [0, 0], [1, -1], 0.25),      # no periodic point
+        "constant": two_layer([0, 0], [1, -1], [0.5, 2], 0.25),
+        "slope_minus_one_piece": two_layer([1, 1], [0, -1], [-1, 2], 1.0),
+        "fixed_point_on_kink": two_layer([1, 1], [0, -0.5], [1.5, -3], 0.0),
+        "tent_clipped": two_layer([1, 1], [0, -0.5], [2, -4], 0.0, out="hardtanh",
+                                  op={"min_val": 0.0, "max_val": 1.0}),
+        "zero_unit": two_layer([1, 0, 1], [0, 0.5, -0.5], [2, 0, -4], 0.0),
+    }
+    got = {}
+    for name, net in nets.items():
+        batch = NetworkBatch.from_networks([net])
+        v, exact = assert_equal_to_exact(batch)
+        got[name] = tuple(bool(x) for x in exact[0])
+    assert got["tent"] == got["distance"] == (True, True, True)
+    assert got["figure"] == (True, False, False)
+    assert got["lipschitz"][1] is False
+    assert got["reflection"] == (True, False, False)
+    assert got["translation"] == (False, False, False)
+
+
+def test_fallback_is_exercised_on_degenerate_batch():
+    batch = NetworkBatch.from_networks([two_layer([1, -1], [0, 0], [-1, 1], 0.0),
+                                        two_layer([1, -1], [0, 0], [1, -1], 0.0), TENT, FIGURE])
+    v = decide(batch, EXACT_CRITERIA)
+    assert v.exact_fallback.any() and not v.exact_fallback.all()
+    assert v["period_2"].tolist() == [True, False, True, True]
+
+
+def test_depth_3_goes_to_exact_engine():
+    batch = sample_preset_batch(build_preset("paper_he", 2, depth=3, gain=2.0), 1, 0, 25)
+    v, _ = assert_equal_to_exact(batch)
+    assert v.exact_fallback.all()
+
+
+def test_tanh_exact_criteria_pending_reference_computed():
+    batch = sample_preset_batch(build_preset("paper_he", 2, activation="tanh", clip=True), 0, 0, 30)
+    v = decide(batch)
+    assert v["period_3"] is None and v["period_2"] is None and v["positive_entropy"] is None
+    assert v.pending == EXACT_CRITERIA
+    assert v["reference_test"].dtype == bool and v.counts["reference_test"] is not None
+    assert not v.exact_fallback.any()
+
+
+# ------------------------------------------------------------------ (c) the reference test
+def test_reference_test_on_the_figure_network():
+    batch = NetworkBatch.from_networks([FIGURE])
+    v = decide(batch, window=2.0)
+    assert v["reference_test"].tolist() == [True]  # it sees the period-2 orbit in [-2, 2]
+    assert v["period_2"].tolist() == [True] and v["period_3"].tolist() == [False]
+    assert notebook_loop_reference_test(FIGURE, 2.0) is True
+
+
+@pytest.mark.parametrize("preset", [build_preset("paper_he", 2), build_preset("paper_a", 2),
+                                    build_preset("paper_he", 3, clip=True),
+                                    build_preset("paper_row1", 2),
+                                    build_preset("paper_he", 2, activation="tanh", clip=True),
+                                    build_preset("paper_glorot", 2, depth=3)])
+def test_reference_vectorized_equals_notebook_loop(preset):
+    window = 2.0 if preset.name == "paper_a" else 1.0
+    batch = sample_preset_batch(preset, 11, 0, 60)
+    c0, c3 = reference_counts(batch, window)
+    loop = [notebook_loop_reference_test(batch.network(i), window, return_counts=True)
+            for i in range(len(batch))]
+    assert c0.tolist() == [a for a, _ in loop] and c3.tolist() == [b for _, b in loop]
+    assert reference_test(batch, window).tolist() == [b > a for a, b in loop]
+
+
+def test_reference_window_defaults_from_preset():
+    a = sample_preset_batch("paper_a", 0, 0, 50)
+    assert decide(a, ("reference_test",)).window == 2.0
+    assert decide(sample_preset_batch("paper_he", 0, 0, 5), ("reference_test",)).window == 1.0
+    assert np.array_equal(decide(a, ("reference_test",))["reference_test"], reference_test(a, 2.0))
+
+
+# ------------------------------------------------------------------ batches
+@pytest.mark.parametrize("name", PRESETS)
+@pytest.mark.parametrize("flavour", ["as_coded", "as_labelled"])
+def test_sample_preset_batch_follows_the_seeding_contract(name, flavour):
+    for preset in (build_preset(name, 3, flavour=flavour, gain=1.5),
+                   build_preset(name, 2, flavour=flavour, activation="tanh", clip=True),
+                   build_preset(name, 4, flavour=flavour, depth=3, clip=True)):
+        batch = sample_preset_batch(preset, 5, 17, 6)
+        assert all(batch.network(i) == sample_preset(preset, 5, 17 + i) for i in range(6))
+
+
+def test_docstring_examples():
+    for mod in (batch_mod, reference_mod, verdicts_mod):
+        assert doctest.testmod(mod).failed == 0
+
+
+def test_forward_equals_scalar_network():
+    for preset in (build_preset("paper_he", 2, clip=True), build_preset("paper_he", 3, activation="tanh")):
+        batch = sample_preset_batch(preset, 1, 0, 20)
+        x = np.random.default_rng(0).normal(size=(20, 7))
+        y = batch.forward(x)
+        for i in range(20):
+            net = batch.network(i)
+            assert np.array_equal(y[i], [net(float(v)) for v in x[i]])
+
+
+# ------------------------------------------------------------------ (d) bad arguments
+@pytest.mark.parametrize("kwargs,field", [
+    ({"criteria": ("chaos",)}, "criteria"), ({"criteria": ()}, "criteria"),
+    ({"entropy_max_period": 2}, "entropy_max_period"),
+    ({"entropy_max_period": MAX_PERIOD + 1}, "entropy_max_period"),
+    ({"entropy_max_period": 4.0}, "entropy_max_period"),
+    ({"window": 0.0}, "window"), ({"window": -1}, "window"), ({"window": float("nan")}, "window"),
+    ({"node_budget": 0}, "node_budget")])
+def test_bad_arguments_raise_spec_error(kwargs, field):
+    batch = sample_preset_batch("paper_he", 0, 0, 3)
+    with pytest.raises(SpecError) as err:
+        decide(batch, **kwargs)
+    assert err.value.field == field
+    if field == "criteria" and kwargs["criteria"]:
+        assert "period_2" in str(err.value)  # lists the valid ones
+
+
+def test_bad_batches_raise_spec_error():
+    with pytest.raises(SpecError, match="window"):
+        decide(NetworkBatch.from_networks([TENT]), ("reference_test",))  # no preset: no default
+    with pytest.raises(SpecError, match="networks"):
+        NetworkBatch.from_networks([TENT, LIPSCHITZ])
+    with pytest.raises(SpecError, match="batch"):
+        decide([TENT])
+    with pytest.raises(SpecError, match="count"):
+        sample_preset_batch("paper_he", 0, 0, 0)
+    with pytest.raises(SpecError, match="window"):
+        reference_test(NetworkBatch.from_networks([TENT]), 0)
