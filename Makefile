@@ -3,20 +3,26 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# torch is an optional extra; this CPU build lies on the project's machines (no big download).
+TORCH  ?= torch==2.13.0
 
-.PHONY: demo test install clean
+.PHONY: demo test install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[full]'
+
+install-test: install
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 
 demo: install
 	$(BIN)/rnnchaos demo
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest
 
 clean:

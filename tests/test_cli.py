@@ -128,3 +128,15 @@ def test_demo_runs_and_certificates_verify():
     code, out, err = run(["demo", "--seed", "4"])
     assert code == 0, err
     assert "re-checked independently: True" in out and "False" not in out
+
+
+@pytest.mark.parametrize("command", ["analyze", "sample", "estimate", "sweep", "reproduce", "entropy",
+                                     "regions", "orbit", "lyapunov", "demo"])
+def test_every_subcommand_has_help(command):
+    code, out, err = run([command, "--help"])
+    assert code == 0 and "usage" in out, err
+
+
+def test_top_level_help_lists_subcommands():
+    code, out, _ = run(["--help"])
+    assert code == 0 and "reproduce" in out and "lyapunov" in out

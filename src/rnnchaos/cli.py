@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 
-from .errors import RnnchaosError
+from .errors import RnnchaosError, SpecError
 
 EXIT_BAD_INPUT = 2
 
@@ -70,6 +70,79 @@ def _cmd_demo(args) -> int:
         print(f"  certificate re-checked independently: "
               f"{verify_certificate(net, rep.li_yorke_certificate)}")
     return 0
+
+
+def _cmd_estimate(args) -> int:
+    from .montecarlo import estimate
+
+    preset = preset_from_args(args)
+    if (args.n is None) == (args.ci_halfwidth is None):
+        raise SpecError("--n", "give exactly one of --n and --ci-halfwidth")
+    progress = None
+    if sys.stderr.isatty():
+        def progress(done, total):
+            sys.stderr.write(f"\restimate: {done} networks" + (f" / {total}" if total else ""))
+    est = estimate(preset, args.seed, n=args.n, ci_halfwidth=args.ci_halfwidth,
+                   criteria=args.criteria, entropy_max_period=args.entropy_max_period,
+                   max_n=args.max_n, workers=args.workers, progress=progress)
+    if progress:
+        sys.stderr.write("\n")
+    if args.json:
+        print(json.dumps(est.to_json()))
+        return 0
+    d = est.preset
+    print(f"preset {d['name']} width {d['width']} ({d['flavour']}, activation "
+          f"{d['activation']}, clip {d['clip']}, depth {d['depth']}, gain {d['gain']}), "
+          f"seed {est.seed}, networks 0..{est.n - 1}")
+    for c, e in est.criteria.items():
+        if e.pending:
+            print(f"  {c:<17} pending (smooth activation: not decided exactly yet)")
+        else:
+            print(f"  {c:<17} {e.count:>8} / {e.n:<8} p = {e.p:.4f}  95% CI [{e.ci_low:.4f}, {e.ci_high:.4f}]")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from .sweep import make_config, run_sweep
+
+    cfg = make_config(args.preset, args.widths, args.gains, args.n, args.seed,
+                      criteria=args.criteria, activation=args.activation, clip=args.clip,
+                      depth=args.depth, flavour=args.flavour,
+                      entropy_max_period=args.entropy_max_period, chunk_size=args.chunk_size,
+                      per_network=args.per_network)
+    try:
+        path = run_sweep(cfg, args.out, workers=args.workers)
+    except KeyboardInterrupt:
+        print(f"rnnchaos sweep: interrupted; finished chunks are saved in {args.out}: run the "
+              "same command again to resume", file=sys.stderr)
+        return 130
+    print(f"wrote {path} and {path.parent / 'manifest.json'}")
+    return 0
+
+
+def _cmd_reproduce(args) -> int:
+    from .reproduce import reproduce
+
+    mode = "full" if args.full else "quick"
+    try:
+        path = reproduce(args.out, mode=mode, seed=args.seed, workers=args.workers)
+    except KeyboardInterrupt:
+        print(f"rnnchaos reproduce: interrupted; run the same command again to resume "
+              f"(finished chunks are kept in {args.out})", file=sys.stderr)
+        return 130
+    print(f"wrote {path}")
+    return 0
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    from .montecarlo import CRITERIA
+    p.add_argument("--seed", type=_nonneg_int("--seed"), required=True)
+    p.add_argument("--criteria", default=",".join(CRITERIA),
+                   help=f"comma-separated subset of {','.join(CRITERIA)}")
+    p.add_argument("--entropy-max-period", type=_positive_int("--entropy-max-period"), default=6,
+                   help="positive_entropy looks for a non-power-of-2 period up to this bound")
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1,
+                   help="worker processes (BLAS pinned to one thread each)")
 
 
 def preset_from_args(args):
@@ -137,6 +210,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=_nonneg_int("--index"), default=0,
                    help="network number I: drawn from SeedSequence(seed, spawn_key=(I,))")
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("estimate", help="P(chaos criteria) over random networks, 95%% Wilson CIs")
+    add_preset_args(p)
+    _add_run_args(p)
+    p.add_argument("--n", type=_positive_int("--n"), default=None, help="number of networks")
+    p.add_argument("--ci-halfwidth", type=float, default=None,
+                   help="sample adaptively until every 95%% CI half-width is at most H")
+    p.add_argument("--max-n", type=_positive_int("--max-n"), default=10_000_000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_estimate)
+
+    p = sub.add_parser("sweep", help="grid over preset x width x gain, resumable, Parquet output")
+    p.add_argument("--preset", required=True, help="comma-separated preset names")
+    p.add_argument("--widths", required=True, help="comma-separated widths, e.g. 2,4,64")
+    p.add_argument("--gains", default="1", help="comma-separated gains (default 1)")
+    p.add_argument("--n", type=_positive_int("--n"), required=True, help="networks per cell")
+    p.add_argument("--out", required=True, help="output directory (resumed if it exists)")
+    p.add_argument("--activation", choices=("relu", "tanh"), default="relu")
+    p.add_argument("--clip", action="store_true")
+    p.add_argument("--depth", type=int, choices=(2, 3), default=2)
+    p.add_argument("--flavour", choices=("as_coded", "as_labelled"), default="as_coded")
+    p.add_argument("--chunk-size", type=_positive_int("--chunk-size"), default=4096)
+    p.add_argument("--per-network", action="store_true", help="also write networks.parquet")
+    _add_run_args(p)
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("reproduce", help="the paper's experiments, exact and faithful, as an "
+                       "HTML report (resumable)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small samples, < 5 min (default)")
+    mode.add_argument("--full", action="store_true", help="10,000 networks per table cell")
+    p.add_argument("--out", default="rnnchaos-report", help="output directory")
+    p.add_argument("--seed", type=_nonneg_int("--seed"), default=2022)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=None)
+    p.set_defaults(func=_cmd_reproduce)
+
+    from . import cli_scalar, cli_vector  # subcommands beside their library modules
+    cli_scalar.register(sub)
+    cli_vector.register(sub)
 
     p = sub.add_parser("demo", help="analyze the tent map and a fresh He network (the main job)")
     p.add_argument("--seed", type=_nonneg_int("--seed"), default=None,

@@ -1,0 +1,81 @@
+"""Estimation: Wilson intervals, reproducibility, agreement with network-by-network exact verdicts."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from rnnchaos import SpecError
+from rnnchaos.montecarlo import estimate, wilson_interval
+from rnnchaos.periodic import periodic_orbits
+from rnnchaos.presets import build_preset, sample_preset
+
+
+@pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (10, 10), (50, 100), (7, 10000)])
+def test_wilson_matches_scipy(k, n):
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    lo, hi = wilson_interval(k, n)
+    assert lo == pytest.approx(ci.low, abs=1e-12) and hi == pytest.approx(ci.high, abs=1e-12)
+
+
+def test_estimate_counts_equal_exact_engine_network_by_network():
+    preset = build_preset("paper_he", 2)
+    est = estimate(preset, seed=3, n=150, criteria=["period_2", "period_3", "positive_entropy"],
+                   chunk_size=64)
+    reps = [periodic_orbits(sample_preset(preset, 3, i), 6) for i in range(150)]
+    assert est.criteria["period_2"].count == sum(2 in r.periods for r in reps)
+    assert est.criteria["period_3"].count == sum(3 in r.periods for r in reps)
+    assert est.criteria["positive_entropy"].count == sum(r.positive_entropy for r in reps)
+    assert est.criteria["period_2"].n == 150
+
+
+def test_estimate_does_not_depend_on_workers_or_chunking():
+    preset = build_preset("paper_glorot", 2, clip=True)
+    a = estimate(preset, seed=9, n=500, chunk_size=500, workers=1)
+    b = estimate(preset, seed=9, n=500, chunk_size=64, workers=2)
+    assert a.to_json() == b.to_json()
+
+
+def test_adaptive_stops_at_requested_halfwidth():
+    preset = build_preset("paper_he", 2)
+    est = estimate(preset, seed=1, ci_halfwidth=0.04, criteria=["period_2"], chunk_size=50)
+    e = est.criteria["period_2"]
+    assert (e.ci_high - e.ci_low) / 2 <= 0.04
+    smaller = estimate(preset, seed=1, n=est.n - 50, criteria=["period_2"], chunk_size=50).criteria["period_2"]
+    assert (smaller.ci_high - smaller.ci_low) / 2 > 0.04  # it stopped at the first chunk that sufficed
+
+
+def test_tanh_exact_criteria_are_pending_not_guessed():
+    est = estimate(build_preset("paper_he", 2, activation="tanh", clip=True), seed=0, n=100)
+    assert est.criteria["period_3"].pending and est.criteria["period_3"].p is None
+    assert not est.criteria["reference_test"].pending
+
+
+@pytest.mark.parametrize("kw,field", [({"n": 0}, "n"), ({"n": None}, "n"),
+                                      ({"ci_halfwidth": 0.7}, "ci_halfwidth"),
+                                      ({"n": 10, "criteria": ["chaos"]}, "criteria")])
+def test_bad_arguments(kw, field):
+    with pytest.raises(SpecError, match=field):
+        estimate(build_preset("paper_he", 2), seed=0, **kw)
+
+
+def test_estimate_cli_json_and_sample_contract():
+    cmd = [sys.executable, "-m", "rnnchaos.cli", "estimate", "--preset", "paper_he", "--width", "2",
+           "--n", "200", "--seed", "5", "--json", "--criteria", "period_2,reference_test"]
+    out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    for c in ("period_2", "reference_test"):
+        assert set(out[c]) >= {"count", "n", "p", "ci_low", "ci_high"} and out[c]["n"] == 200
+    assert "period_3" not in out
+    # network I of the estimate is `rnnchaos sample ... --index I`
+    preset = build_preset("paper_he", 2)
+    direct = sum(2 in periodic_orbits(sample_preset(preset, 5, i), 2).periods for i in range(200))
+    assert out["period_2"]["count"] == direct
+
+
+def test_estimate_cli_bad_input_one_line():
+    cmd = [sys.executable, "-m", "rnnchaos.cli", "estimate", "--preset", "paper_he", "--width", "2",
+           "--seed", "5"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1

@@ -1,0 +1,31 @@
+"""A miniature reproduction: tables, curves and the HTML report are produced and consistent."""
+import json
+
+from rnnchaos.reproduce import COLUMNS, PUBLISHED, ROWS, Plan, reproduce
+
+TINY = Plan(table_n=60, width_n=60, widths=(2, 8), large_width_n=20, gain_n=60, gains=(0.5, 2.0),
+            gain_widths=(2,))
+
+
+def test_tiny_reproduction_writes_report(tmp_path):
+    path = reproduce(tmp_path, seed=3, workers=1, plan=TINY, sections=False)
+    html = path.read_text()
+    assert "Why the published numbers differ" in html and "pending" in html
+    for png in ("table_width2_relu.png", "width.png", "gain.png"):
+        assert (tmp_path / png).stat().st_size > 1000
+    data = json.loads((tmp_path / "results.json").read_text())
+    cells = {(r["preset"], r["width"], r["activation"], r["clip"], r["depth"]) for r in data["tables"]}
+    assert len(cells) == len(ROWS) * len(COLUMNS) + 1  # + network A
+    for r in data["tables"]:
+        if r["activation"] == "tanh" and r["criterion"] != "reference_test":
+            assert r["pending"] and r["p"] is None  # never a float guess
+        else:
+            assert not r["pending"] and r["n"] == 60
+    # every published number has a row to sit beside
+    for preset, cols in PUBLISHED.items():
+        for key in cols:
+            assert any(c.key == key for c in COLUMNS)
+    # resuming the finished run recomputes nothing and gives the same numbers
+    again = reproduce(tmp_path, seed=3, workers=1, plan=TINY, sections=False)
+    assert json.loads((tmp_path / "results.json").read_text())["tables"] == data["tables"]
+    assert again == path

@@ -1,0 +1,87 @@
+"""Sweeps: Parquet contract, manifest, resume after kill -9, no silent overwrite."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rnnchaos import SpecError
+from rnnchaos.montecarlo import estimate
+from rnnchaos.presets import build_preset
+from rnnchaos.sweep import make_config, read_results, run_sweep
+
+
+def test_sweep_results_match_estimate(tmp_path):
+    cfg = make_config("paper_he,paper_glorot", "2,3", "1,2", n=120, seed=4, chunk_size=50,
+                      criteria=("period_2", "period_3", "reference_test"))
+    run_sweep(cfg, tmp_path)
+    rows = read_results(tmp_path)
+    assert len(rows) == 2 * 2 * 2 * 3
+    need = {"preset", "width", "gain", "criterion", "count", "n", "p", "ci_low", "ci_high"}
+    assert need <= set(rows[0])
+    for r in rows:
+        est = estimate(build_preset(r["preset"], r["width"], gain=r["gain"]), 4, n=120,
+                       criteria=[r["criterion"]]).criteria[r["criterion"]]
+        assert (r["count"], r["n"]) == (est.count, est.n)
+    man = json.loads((tmp_path / "manifest.json").read_text())
+    assert man["root_seed"] == 4 and man["complete"] is True
+    assert {"numpy", "python", "host", "rnnchaos", "git_revision", "started_utc"} <= set(man["runs"][0])
+
+
+def test_different_config_in_same_dir_is_refused(tmp_path):
+    run_sweep(make_config("paper_he", "2", "1", n=20, seed=1), tmp_path)
+    before = (tmp_path / "results.parquet").read_bytes()
+    with pytest.raises(SpecError, match="different configuration"):
+        run_sweep(make_config("paper_he", "2", "1", n=30, seed=1), tmp_path)
+    assert (tmp_path / "results.parquet").read_bytes() == before
+
+
+def test_per_network_rows(tmp_path):
+    import pyarrow.parquet as pq
+    run_sweep(make_config("paper_he", "2", "1", n=40, seed=2, chunk_size=16, per_network=True,
+                          criteria=("period_2",)), tmp_path)
+    nets = pq.read_table(tmp_path / "networks.parquet").to_pylist()
+    assert [r["index"] for r in nets] == list(range(40))
+    assert sum(r["period_2"] for r in nets) == read_results(tmp_path)[0]["count"]
+
+
+@pytest.mark.parametrize("kw,field", [
+    (dict(presets="nope", widths="2", gains="1"), "presets"),
+    (dict(presets="paper_he", widths="2,x", gains="1"), "widths"),
+    (dict(presets="paper_he", widths="2", gains="0"), "gains"),
+    (dict(presets="paper_he", widths="2,2", gains="1"), "widths"),
+])
+def test_bad_sweep_parameters(kw, field):
+    with pytest.raises(SpecError, match=field):
+        make_config(n=10, seed=0, **kw)
+
+
+def test_resume_after_kill_9_gives_identical_counts(tmp_path):
+    args = ["sweep", "--preset", "paper_he", "--widths", "2,4", "--n", "3000", "--seed", "8",
+            "--chunk-size", "100", "--criteria", "period_2,period_3"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "rnnchaos.cli", *args, "--out", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        chunks = list((killed / "chunks").glob("*/*.npz")) if (killed / "chunks").exists() else []
+        if len(chunks) >= 3 or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list((killed / "chunks").glob("*/*.npz")))
+    assert 3 <= done_before < 60, "the sweep must be killed part-way for this test to mean anything"
+    assert not (killed / "results.parquet").exists()
+    subprocess.run([sys.executable, "-m", "rnnchaos.cli", *args, "--out", str(killed)], check=True,
+                   capture_output=True)
+    clean = tmp_path / "clean"
+    subprocess.run([sys.executable, "-m", "rnnchaos.cli", *args, "--out", str(clean)], check=True,
+                   capture_output=True)
+    assert read_results(killed) == read_results(clean)
+    man = json.loads((killed / "manifest.json").read_text())
+    assert len(man["runs"]) == 2
