@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (the main job) and `make test` (the whole suite).
+# Two entry points: `make reproduce` (the main job) and `make test` (the whole suite).
 # Both create .venv and install what they need, so they work on a fresh machine.
 PYTHON ?= python3
 VENV   := .venv
@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # torch is an optional extra; this CPU build lies on the project's machines (no big download).
 TORCH  ?= torch==2.13.0
 
-.PHONY: demo test install install-test clean
+.PHONY: reproduce demo test install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ install: $(BIN)/python
 install-test: install
 	$(BIN)/python -m pip install --quiet '$(TORCH)'
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+reproduce: install
+	$(BIN)/rnnchaos reproduce --quick --out rnnchaos-report
 
 demo: install
 	$(BIN)/rnnchaos demo
