@@ -167,28 +167,23 @@ def add_preset_args(p: argparse.ArgumentParser, multiple: bool = False) -> None:
     p.add_argument("--gain", type=float, default=1.0, help="multiplies every weight/bias scale")
 
 
-def _nonneg_int(name):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {value}")
-        return value
-    return parse
+def _int_at_least(minimum: int):
+    """argparse type: an integer >= minimum, with a one-line error naming the option."""
+    def for_option(name):
+        def parse(text):
+            try:
+                value = int(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+            if value < minimum:
+                raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
+            return value
+        return parse
+    return for_option
 
 
-def _positive_int(name):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
-        return value
-    return parse
+_nonneg_int = _int_at_least(0)
+_positive_int = _int_at_least(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
