@@ -224,3 +224,12 @@ def test_preset_equality_and_defaults():
 
 def test_docstring_examples():
     assert doctest.testmod(presets_mod).failed == 0
+
+
+def test_known_differences_name_published_cells_only():
+    from rnnchaos.reproduce import KNOWN_DIFFERENCES, PUBLISHED
+    assert KNOWN_DIFFERENCES
+    for (name, col), why in KNOWN_DIFFERENCES.items():
+        assert name in PRESETS and col in PUBLISHED[name]
+        assert isinstance(why, str) and why.endswith(".")
+    assert ("paper_a", "w2_relu") not in KNOWN_DIFFERENCES  # network A reproduces 2.28%

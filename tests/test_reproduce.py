@@ -29,3 +29,12 @@ def test_tiny_reproduction_writes_report(tmp_path):
     again = reproduce(tmp_path, seed=3, workers=1, plan=TINY, sections=False)
     assert json.loads((tmp_path / "results.json").read_text())["tables"] == data["tables"]
     assert again == path
+
+
+def test_known_differences_are_shown_in_the_report(tmp_path):
+    from rnnchaos.reproduce import KNOWN_DIFFERENCES
+    path = reproduce(tmp_path, seed=5, workers=1, plan=TINY, sections=False)
+    text = path.read_text()
+    import html
+    for why in KNOWN_DIFFERENCES.values():
+        assert html.escape(why) in text

@@ -40,6 +40,16 @@ notebook tables and PAPER.md (layer-1 bias He, not zeros), and its depth-3
 table has a He | He middle layer; the presets follow those labels.  ``gain``
 multiplies every random layer's scale, the ``ones`` weights of row 1 included.
 
+Checked against every notebook copy (Depth_2, NEW_DEPTH_2, Depth_3 x2, NEW_DEPTH_3,
+the first probability notebook): pass = act(in) -> [act(mid)] -> clip?(out) -> act;
+the clip is of the output pre-activation to [0, 1] and the output activation is
+always applied after it; He uses fan_in (= n_inputs) for weights and biases,
+normal_k uses 1/fan_out (= 1/n_neurons), Glorot fan_in + fan_out; the tanh
+tables switch every activation to tanh; window 1 (B, C) and 2 (A).  The saved
+code has no identity output, so row 1's identity output follows its label.
+Published cells the saved code does not reproduce are listed, with reasons, in
+:data:`rnnchaos.reproduce.KNOWN_DIFFERENCES`.
+
 Seeding contract
 ----------------
 Network number ``I`` of the stream defined by seed ``S`` is
