@@ -12,7 +12,6 @@ import statistics
 import time
 
 from rnnchaos.periodic import periodic_orbits
-from rnnchaos.pl import PiecewiseLinear
 from rnnchaos.presets import build_preset, sample_preset
 
 

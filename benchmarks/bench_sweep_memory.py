@@ -7,7 +7,6 @@ positive_entropy) in a subprocess and reports wall time, networks/s and the peak
 memory of the main process and of the largest worker (getrusage maxrss).
 """
 import argparse
-import resource
 import shutil
 import subprocess
 import sys

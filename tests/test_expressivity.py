@@ -22,7 +22,7 @@ from oracle import OracleMap  # noqa: E402
 from rnnchaos.errors import ResourceLimitError, SpecError  # noqa: E402
 from rnnchaos.expressivity import (LOG_2, LOG_PHI, expressivity_ensemble,  # noqa: E402
                                    fit_growth, has_positive_entropy, mean_ci,
-                                   region_counts, resolve_interval, stack_region_counts)
+                                   region_counts, stack_region_counts)
 from rnnchaos.model import ScalarRNN  # noqa: E402
 from rnnchaos.persistence import perturb, tent_network  # noqa: E402
 from rnnchaos.pl import PiecewiseLinear  # noqa: E402

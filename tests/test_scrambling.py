@@ -2,7 +2,6 @@
 the float-collapse warning; the report section (smoke test with a tiny plan)."""
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import numpy as np

@@ -104,7 +104,6 @@ def cmd_entropy(args) -> int:
 
 
 def _f(x) -> float:
-    from fractions import Fraction
     from .pl import q, to_fraction
     return float(to_fraction(q(x)))
 

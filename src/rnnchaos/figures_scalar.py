@@ -18,7 +18,6 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -297,7 +296,6 @@ def _run_expressivity(plan: ScalarPlan, seed: int):
 
 
 def _plot_expressivity(res, path: Path) -> None:
-    from .expressivity import LOG_2, LOG_PHI
     plt = _plt()
     fig, axs = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, key in zip(axs, ("perturbed", "drawn")):

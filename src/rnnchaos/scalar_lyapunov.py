@@ -36,7 +36,7 @@ from flint import arb, ctx, fmpq
 
 from .entropy import round_down, round_up
 from .errors import SpecError
-from .pl import PiecewiseLinear, q
+from .pl import PiecewiseLinear
 from .scrambling import _ball_bounds, _pl_or_none, ball_orbit, check_orbit_steps, exact_orbit
 
 _PREC = 128

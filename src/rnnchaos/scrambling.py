@@ -30,7 +30,6 @@ below ``alpha`` (certified: ``min d_hi < alpha``) and goes above ``beta``
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Sequence
