@@ -160,11 +160,12 @@ def run_gain(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, A
 
 # ---------------------------------------------------------------- figures
 def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
+    """P(criterion) against ``xkey`` with 95% bands: linear scale, and log scale for rare events."""
     matplotlib = require("matplotlib", "the reproduce report's figures")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
     groups = sorted({(r["criterion"], r["width"] if xkey == "gain" else None) for r in rows},
                     key=str)
     for crit, width in groups:
@@ -175,14 +176,18 @@ def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
             continue
         x, p, lo, hi = zip(*pts)
         label = crit if width is None else f"{crit}, width {width}"
-        ax.plot(x, p, marker="o", label=label)
-        ax.fill_between(x, lo, hi, alpha=0.2)
-    if logx:
-        ax.set_xscale("log", base=2)
-    ax.set_xlabel(xkey)
-    ax.set_ylabel("probability (95% Wilson band)")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
+        for ax in axes:
+            line, = ax.plot(x, p, marker="o", label=label)
+            ax.fill_between(x, lo, hi, alpha=0.2, color=line.get_color())
+    axes[1].set_yscale("symlog", linthresh=1e-4)
+    axes[1].set_ylim(0, 1)
+    for ax, scale in zip(axes, ("linear", "symlog")):
+        if logx:
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(xkey)
+        ax.set_ylabel(f"probability, 95% Wilson band ({scale})")
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
