@@ -350,12 +350,33 @@ def _act(z, code, p1, p2):
     return z
 
 
+@njit(cache=True, inline="always")
+def _step_pl(p, v, shapes, acts, h, g):
+    """f(v) for one packed network ``p`` (per-point float evaluation; h, g are scratch)."""
+    h[0] = v
+    off = 0
+    for l in range(shapes.shape[0]):
+        fin = shapes[l, 0]
+        fout = shapes[l, 1]
+        code = int(acts[l, 0])
+        boff = off + fin * fout
+        for o in range(fout):
+            s = p[off + o * fin] * h[0]
+            for i in range(1, fin):
+                s += p[off + o * fin + i] * h[i]
+            s += p[boff + o]
+            g[o] = _act(s, code, acts[l, 1], acts[l, 2])
+        for o in range(fout):
+            h[o] = g[o]
+        off = boff + fout
+    return h[0]
+
+
 @njit(cache=True, nogil=True)
 def _forward_pl(params, shapes, acts, x, steps, out, start, end):
     n = x.shape[1]
-    L = shapes.shape[0]
     width = 1
-    for l in range(L):
+    for l in range(shapes.shape[0]):
         width = max(width, shapes[l, 1])
     h = np.empty(width)
     g = np.empty(width)
@@ -364,23 +385,7 @@ def _forward_pl(params, shapes, acts, x, steps, out, start, end):
         for j in range(n):
             v = x[b, j]
             for _ in range(steps):
-                h[0] = v
-                off = 0
-                for l in range(L):
-                    fin = shapes[l, 0]
-                    fout = shapes[l, 1]
-                    code = int(acts[l, 0])
-                    boff = off + fin * fout
-                    for o in range(fout):
-                        s = p[off + o * fin] * h[0]
-                        for i in range(1, fin):
-                            s += p[off + o * fin + i] * h[i]
-                        s += p[boff + o]
-                        g[o] = _act(s, code, acts[l, 1], acts[l, 2])
-                    for o in range(fout):
-                        h[o] = g[o]
-                    off = boff + fout
-                v = h[0]
+                v = _step_pl(p, v, shapes, acts, h, g)
             out[b, j] = v
 
 

@@ -30,7 +30,7 @@ from numbers import Real
 
 import numpy as np
 
-from .batch import HAVE_NUMBA, NetworkBatch, _act, njit, run_chunks
+from .batch import HAVE_NUMBA, NetworkBatch, _step_pl, njit, run_chunks
 from .errors import SpecError
 from .model import ScalarRNN
 
@@ -66,9 +66,8 @@ def _counts_numpy(X: np.ndarray, F: np.ndarray) -> np.ndarray:
 def _counts_pl(params, shapes, acts, X, out, start, end):
     """Counts (F0, F3) for networks start .. end-1 of a piecewise-linear batch, fused."""
     n = X.shape[0]
-    L = shapes.shape[0]
     width = 1
-    for l in range(L):
+    for l in range(shapes.shape[0]):
         width = max(width, shapes[l, 1])
     h = np.empty(width)
     g = np.empty(width)
@@ -77,27 +76,10 @@ def _counts_pl(params, shapes, acts, X, out, start, end):
     for b in range(start, end):
         p = params[b]
         for j in range(n):
-            v = X[j]
-            for step in range(4):
-                h[0] = v
-                off = 0
-                for l in range(L):
-                    fin = shapes[l, 0]
-                    fout = shapes[l, 1]
-                    code = int(acts[l, 0])
-                    boff = off + fin * fout
-                    for o in range(fout):
-                        s = p[off + o * fin] * h[0]
-                        for i in range(1, fin):
-                            s += p[off + o * fin + i] * h[i]
-                        s += p[boff + o]
-                        g[o] = _act(s, code, acts[l, 1], acts[l, 2])
-                    for o in range(fout):
-                        h[o] = g[o]
-                    off = boff + fout
-                v = h[0]
-                if step == 0:
-                    d0[j] = X[j] - v
+            v = _step_pl(p, X[j], shapes, acts, h, g)
+            d0[j] = X[j] - v
+            for _ in range(3):
+                v = _step_pl(p, v, shapes, acts, h, g)
             d3[j] = X[j] - v
         c0 = 0
         c3 = 0
