@@ -32,26 +32,21 @@ from __future__ import annotations
 import inspect
 import math
 import re
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 from .errors import SpecError
-from .model import Activation, Layer, Network, ScalarRNN
+from .model import Activation, Layer, Network, ScalarRNN, finite_number
 
 # --- validation helpers --------------------------------------------------------
 
 
 def _real(field: str, value: Any) -> float:
     """A finite float, or a SpecError naming ``field`` and the value."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise SpecError(field, f"expected a number, got {value!r}")
-    out = float(value)
-    if not math.isfinite(out):
-        raise SpecError(field, f"must be finite, got {value!r}")
-    return out
+    return finite_number(value, field)
 
 
 def _positive(field: str, value: Any) -> float:

@@ -32,7 +32,7 @@ ACTIVATIONS: dict[str, dict[str, float]] = {
 PIECEWISE_LINEAR = frozenset({"identity", "relu", "leaky_relu", "hardtanh"})
 
 
-def _number(value: Any, field_name: str) -> float:
+def finite_number(value: Any, field_name: str) -> float:
     """A finite float from a JSON number, or a SpecError naming the field."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise SpecError(field_name, f"expected a number, got {value!r}")
@@ -64,7 +64,7 @@ class Activation:
         out = {}
         for key, default in ACTIVATIONS[name].items():
             key_field = f"{base}.{key}" if base else key
-            out[key] = _number(params.pop(key), key_field) if key in params else default
+            out[key] = finite_number(params.pop(key), key_field) if key in params else default
         for key in params:
             raise SpecError(f"{base}.{key}" if base else key,
                             f"unknown key for activation {name!r} (allowed: "
@@ -147,7 +147,7 @@ def _matrix(value: Any, field_name: str) -> np.ndarray:
     for i, row in enumerate(value):
         if not isinstance(row, list) or not row:
             raise SpecError(f"{field_name}[{i}]", f"expected a non-empty list of numbers, got {row!r}")
-        rows.append([_number(v, f"{field_name}[{i}][{j}]") for j, v in enumerate(row)])
+        rows.append([finite_number(v, f"{field_name}[{i}][{j}]") for j, v in enumerate(row)])
     width = len(rows[0])
     for i, row in enumerate(rows):
         if len(row) != width:
@@ -158,7 +158,7 @@ def _matrix(value: Any, field_name: str) -> np.ndarray:
 def _vector(value: Any, field_name: str) -> np.ndarray:
     if not isinstance(value, list) or not value:
         raise SpecError(field_name, "expected a non-empty list of numbers")
-    return np.array([_number(v, f"{field_name}[{i}]") for i, v in enumerate(value)],
+    return np.array([finite_number(v, f"{field_name}[{i}]") for i, v in enumerate(value)],
                     dtype=np.float64)
 
 
@@ -234,17 +234,7 @@ class Network:
     @classmethod
     def from_file(cls, path: str):
         """Read a specification from a file, or from standard input when path is '-'."""
-        import sys
-        if path == "-":
-            return cls.from_json(sys.stdin.read())
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as exc:
-            raise SpecError("spec", f"cannot read {path!r}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise SpecError("spec", f"{path!r} is not UTF-8 text") from None
-        return cls.from_json(text)
+        return cls.from_json(read_spec_text(path))
 
     def to_dict(self) -> dict[str, Any]:
         return {"layers": [{"weight": layer.weight.tolist(), "bias": layer.bias.tolist(),
@@ -263,6 +253,20 @@ class Network:
     def __repr__(self):
         shapes = " -> ".join(f"{l.out_features}:{l.activation.name}" for l in self.layers)
         return f"{type(self).__name__}({self.in_features} -> {shapes})"
+
+
+def read_spec_text(path: str) -> str:
+    """The text of a specification file, or of standard input when ``path`` is '-'."""
+    import sys
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise SpecError("spec", f"cannot read {path!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SpecError("spec", f"{path!r} is not UTF-8 text") from None
 
 
 def _reject_constant(name: str):

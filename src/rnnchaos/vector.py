@@ -549,17 +549,8 @@ def read_vector_spec(path: str, dim: int | None = None) -> VectorRNN:
     >>> read_vector_spec(p).dim
     3
     """
-    import sys
-    if path == "-":
-        return vector_from_json(sys.stdin.read(), dim)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise SpecError("spec", f"cannot read {path!r}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise SpecError("spec", f"{path!r} is not UTF-8 text") from None
-    return vector_from_json(text, dim)
+    from .model import read_spec_text
+    return vector_from_json(read_spec_text(path), dim)
 
 
 # ---------------------------------------------------------------- samplers
