@@ -554,23 +554,20 @@ def entropy_bounds(f, max_iter: int, *, max_pieces: int = DEFAULT_MAX_PIECES,
     candidates: list[LowerEvidence] = []
     fixed_isolated: dict[int, set] = {}
     periodic_best: tuple | None = None  # (sharkovsky key, period, witness)
-    gn = g
-    for n in range(1, max_iter + 1):
-        if n > 1:
-            try:
-                gn = g.compose(gn, max_pieces)
-            except ResourceLimitError as exc:
-                notes.append(f"stopped after n = {n - 1}: g^{n} {exc}")
-                break
-        lap_list = laps_of(gn, lo, hi)
-        laps.append(len(lap_list))
-        if len(lap_list) <= cover_max_laps:
-            ev = _covering_evidence(gn, n, lap_list, lo, hi)
-            if ev is not None:
-                candidates.append(ev)
-        elif not any("covering graph" in s for s in notes):
-            notes.append(f"covering graphs skipped from n = {n} (more than {cover_max_laps} laps)")
-        periodic_best = _periodic_update(g, gn, n, fixed_isolated, periodic_best)
+    try:
+        for n, gn in zip(range(1, max_iter + 1), g.iterates(max_pieces)):
+            lap_list = laps_of(gn, lo, hi)
+            laps.append(len(lap_list))
+            if len(lap_list) <= cover_max_laps:
+                ev = _covering_evidence(gn, n, lap_list, lo, hi)
+                if ev is not None:
+                    candidates.append(ev)
+            elif not any("covering graph" in s for s in notes):
+                notes.append(f"covering graphs skipped from n = {n} "
+                             f"(more than {cover_max_laps} laps)")
+            periodic_best = _periodic_update(g, gn, n, fixed_isolated, periodic_best)
+    except ResourceLimitError as exc:
+        notes.append(f"stopped after n = {exc.n - 1}: g^{exc.n} {exc}")
     if periodic_best is not None:
         _, p, x = periodic_best
         value, _ball = bgmy_bound(p)

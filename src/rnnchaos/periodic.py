@@ -207,17 +207,14 @@ def periodic_orbits(f, max_period: int, *, max_pieces: int = MAX_PIECES) -> Peri
         g = clip.compose(f.compose(clip))
     fixed: list[list[tuple]] = [[]]  # fixed[n] = Fix(g^n)
     orbits: list[Orbit] = []
-    gn = g
-    for n in range(1, max_period + 1):
-        if n > 1:
-            try:
-                gn = g.compose(gn, max_pieces)
-            except ResourceLimitError as exc:
-                raise ResourceLimitError(f"max_period {max_period}: f^{n} {exc}; lower the "
-                                         "period bound or raise max_pieces") from None
-        fix_n = gn.fixed_point_set()
-        fixed.append(fix_n)
-        orbits.extend(_orbits_of_period(f, n, fix_n, fixed))
+    try:
+        for n, gn in zip(range(1, max_period + 1), g.iterates(max_pieces)):
+            fix_n = gn.fixed_point_set()
+            fixed.append(fix_n)
+            orbits.extend(_orbits_of_period(f, n, fix_n, fixed))
+    except ResourceLimitError as exc:
+        raise ResourceLimitError(f"max_period {max_period}: f^{exc.n} {exc}; lower the "
+                                 "period bound or raise max_pieces") from None
     cert = li_yorke_certificate_from(f, orbits)
     return PeriodicReport(max_period, orbits, inv, f.num_pieces(), f.num_laps(), cert)
 

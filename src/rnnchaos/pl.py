@@ -285,10 +285,24 @@ class PiecewiseLinear:
         """The n-th iterate g^n (n >= 1)."""
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
-        out = self
-        for _ in range(n - 1):
-            out = self.compose(out, max_pieces)
+        for _, out in zip(range(n), self.iterates(max_pieces)):
+            pass
         return out
+
+    def iterates(self, max_pieces: int | None = None):
+        """Yield g^1, g^2, ... (g^n = g o g^(n-1), each exact).
+
+        A ResourceLimitError raised before g^n is built carries ``.n`` = n.
+        """
+        out, n = self, 1
+        while True:
+            yield out
+            n += 1
+            try:
+                out = self.compose(out, max_pieces)
+            except ResourceLimitError as exc:
+                exc.n = n
+                raise
 
     # ------------------------------------------------------------ fixed points
     def fixed_point_set(self) -> list[tuple[fmpq | None, fmpq | None]]:
