@@ -461,25 +461,17 @@ def report_section(out_dir: Path, mode: str, seed: int) -> str:
     seeds = {name: sub_seed(seed, name) for name in EXPERIMENTS}
     timings = {}
 
-    t0 = time.monotonic()
-    scr = _run_scrambling(plan, seeds["scrambling"])
-    _plot_scrambling(scr, out_dir / "scrambling.png")
-    timings["scrambling"] = time.monotonic() - t0
-
-    t0 = time.monotonic()
-    pers = _run_persistence(plan, seeds["persistence"])
-    _plot_persistence(pers, out_dir / "persistence.png")
-    timings["persistence"] = time.monotonic() - t0
-
-    t0 = time.monotonic()
-    expr = _run_expressivity(plan, seeds["expressivity"])
-    _plot_expressivity(expr, out_dir / "expressivity.png")
-    timings["expressivity"] = time.monotonic() - t0
-
-    t0 = time.monotonic()
-    lip = _run_lipschitz(plan, seeds["lipschitz"])
-    _plot_lipschitz(lip, out_dir / "lipschitz.png")
-    timings["lipschitz"] = time.monotonic() - t0
+    computed = {}
+    for name, run, plot in (("scrambling", _run_scrambling, _plot_scrambling),
+                            ("persistence", _run_persistence, _plot_persistence),
+                            ("expressivity", _run_expressivity, _plot_expressivity),
+                            ("lipschitz", _run_lipschitz, _plot_lipschitz)):
+        t0 = time.monotonic()
+        computed[name] = run(plan, seeds[name])
+        plot(computed[name], out_dir / f"{name}.png")
+        timings[name] = time.monotonic() - t0
+    scr, pers, expr, lip = (computed[k] for k in ("scrambling", "persistence", "expressivity",
+                                                  "lipschitz"))
 
     pp = pers.paper_draw_percentiles()
     coll = scr["collapse"]
