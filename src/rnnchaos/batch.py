@@ -372,14 +372,19 @@ def _step_pl(p, v, shapes, acts, h, g):
     return h[0]
 
 
-@njit(cache=True, nogil=True)
-def _forward_pl(params, shapes, acts, x, steps, out, start, end):
-    n = x.shape[1]
+@njit(cache=True, inline="always")
+def _scratch(shapes):
+    """Two work vectors as long as the widest layer, for :func:`_step_pl`."""
     width = 1
     for l in range(shapes.shape[0]):
         width = max(width, shapes[l, 1])
-    h = np.empty(width)
-    g = np.empty(width)
+    return np.empty(width), np.empty(width)
+
+
+@njit(cache=True, nogil=True)
+def _forward_pl(params, shapes, acts, x, steps, out, start, end):
+    n = x.shape[1]
+    h, g = _scratch(shapes)
     for b in range(start, end):
         p = params[b]
         for j in range(n):

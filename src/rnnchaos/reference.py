@@ -30,7 +30,7 @@ from numbers import Real
 
 import numpy as np
 
-from .batch import HAVE_NUMBA, NetworkBatch, _step_pl, njit, run_chunks
+from .batch import HAVE_NUMBA, NetworkBatch, _scratch, _step_pl, njit, run_chunks
 from .errors import SpecError
 from .model import ScalarRNN
 
@@ -66,11 +66,7 @@ def _counts_numpy(X: np.ndarray, F: np.ndarray) -> np.ndarray:
 def _counts_pl(params, shapes, acts, X, out, start, end):
     """Counts (F0, F3) for networks start .. end-1 of a piecewise-linear batch, fused."""
     n = X.shape[0]
-    width = 1
-    for l in range(shapes.shape[0]):
-        width = max(width, shapes[l, 1])
-    h = np.empty(width)
-    g = np.empty(width)
+    h, g = _scratch(shapes)
     d0 = np.empty(n)
     d3 = np.empty(n)
     for b in range(start, end):
