@@ -11,8 +11,8 @@ import argparse
 import statistics
 import time
 
-from rnnchaos.periodic import periodic_orbits
-from rnnchaos.presets import build_preset, sample_preset
+from rnnchaos.exact.periodic import periodic_orbits
+from rnnchaos.networks.presets import build_preset, sample_preset
 
 
 def main():

@@ -30,8 +30,8 @@ import time
 import numpy as np
 from scipy.linalg import lapack
 
-from rnnchaos.lyapunov import lyapunov_spectrum
-from rnnchaos.vector import build_vector_preset, sample_vector_preset
+from rnnchaos.dynamics.lyapunov import lyapunov_spectrum
+from rnnchaos.networks.vector import build_vector_preset, sample_vector_preset
 
 STEPS = {256: 100, 512: 30, 1024: 10, 2048: 3}
 

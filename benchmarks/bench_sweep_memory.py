@@ -22,7 +22,7 @@ def main():
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="rnnchaos-sweep-")
-    code = ("import resource, sys; from rnnchaos.cli import main; rc = main(sys.argv[1:]); "
+    code = ("import resource, sys; from rnnchaos.cli.main import main; rc = main(sys.argv[1:]); "
             "print('MAXRSS_SELF_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
             "print('MAXRSS_CHILDREN_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
             "sys.exit(rc)")
@@ -39,7 +39,7 @@ def main():
           f"{args.n / wall:,.0f} networks/s (sampling included)")
     print(f"peak RSS: main {int(rss['MAXRSS_SELF_KB']) / 1024:.0f} MiB, "
           f"largest worker {int(rss['MAXRSS_CHILDREN_KB']) / 1024:.0f} MiB")
-    from rnnchaos.sweep import read_results
+    from rnnchaos.studies.sweep import read_results
     for r in read_results(out):
         print(f"  {r['criterion']:<17} {r['count']:>9} / {r['n']}  p = {r['p']:.5f} "
               f"[{r['ci_low']:.5f}, {r['ci_high']:.5f}]")

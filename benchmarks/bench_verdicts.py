@@ -21,12 +21,12 @@ import argparse
 import os
 import time
 
-
-from rnnchaos.batch import default_threads, sample_preset_batch
-from rnnchaos.periodic import periodic_orbits
-from rnnchaos.presets import build_preset
-from rnnchaos.reference import notebook_loop_reference_test, reference_test
-from rnnchaos.verdicts import EXACT_CRITERIA, decide
+from rnnchaos._lib.jit import default_threads
+from rnnchaos.deciders.reference import notebook_loop_reference_test, reference_test
+from rnnchaos.deciders.verdicts import EXACT_CRITERIA, decide
+from rnnchaos.exact.periodic import periodic_orbits
+from rnnchaos.networks.batch import sample_preset_batch
+from rnnchaos.networks.presets import build_preset
 
 
 def best_time(fn, repeat: int) -> tuple[float, object]:

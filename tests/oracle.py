@@ -1,8 +1,8 @@
 """An independent exact oracle for periodic points of small scalar PL networks.
 
 Deliberately simple and slow; it uses only :class:`fractions.Fraction` and the
-raw network specification (the JSON dict), never ``rnnchaos.pl``,
-``rnnchaos.periodic`` or ``rnnchaos.invariant``.
+raw network specification (the JSON dict), never ``rnnchaos.exact.pl``,
+``rnnchaos.exact.periodic`` or ``rnnchaos.exact.invariant``.
 
 Method ("itinerary enumeration"):
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from rnnchaos import ScalarRNN, verify_certificate
-from rnnchaos.cli import main
+from rnnchaos.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def run(args, stdin=None):
-    proc = subprocess.run([sys.executable, "-m", "rnnchaos.cli", *args], input=stdin,
+    proc = subprocess.run([sys.executable, "-m", "rnnchaos.cli.main", *args], input=stdin,
                           capture_output=True, text=True, timeout=120)
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -106,7 +106,7 @@ def test_missing_file():
 
 
 def test_sample_prints_network_index_of_the_seed_stream(capsys):
-    from rnnchaos.presets import build_preset, sample_preset
+    from rnnchaos.networks.presets import build_preset, sample_preset
     assert main(["sample", "--preset", "paper_he", "--width", "4", "--seed", "11", "--index", "7"]) == 0
     printed = ScalarRNN.from_json(capsys.readouterr().out)
     assert printed == sample_preset(build_preset("paper_he", 4), 11, 7)

@@ -9,10 +9,10 @@ from fractions import Fraction
 
 import pytest
 
-from rnnchaos.cli_scalar import register
-from rnnchaos.entropy import verify_lower_certificate
+from rnnchaos.cli.scalar import register
 from rnnchaos.errors import SpecError
-from rnnchaos.model import ScalarRNN
+from rnnchaos.exact.entropy import verify_lower_certificate
+from rnnchaos.networks.model import ScalarRNN
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 TENT = os.path.join(EXAMPLES, "tent.json")

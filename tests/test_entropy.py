@@ -15,18 +15,26 @@ import sys
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(__file__))
 from oracle import OracleMap  # noqa: E402
 
-from rnnchaos.entropy import (MAX_ITER, bgmy_bound, bgmy_lambda, entropy_bounds,  # noqa: E402
-                              laps_of, log_bounds, round_down, round_up,
-                              verify_lower_certificate)
+from rnnchaos._lib.arb import round_down, round_up
 from rnnchaos.errors import SpecError  # noqa: E402
-from rnnchaos.model import ScalarRNN  # noqa: E402
-from rnnchaos.periodic import periodic_orbits  # noqa: E402
-from rnnchaos.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.exact.entropy import (
+    MAX_ITER,
+    bgmy_bound,
+    bgmy_lambda,
+    entropy_bounds,
+    laps_of,
+    log_bounds,
+    verify_lower_certificate,
+)
+from rnnchaos.exact.periodic import periodic_orbits  # noqa: E402
+from rnnchaos.exact.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.networks.model import ScalarRNN  # noqa: E402
 
 LOG2 = math.log(2)
 LOGPHI = math.log((1 + math.sqrt(5)) / 2)

@@ -14,18 +14,26 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(__file__))
 from oracle import OracleMap  # noqa: E402
 
 from rnnchaos.errors import ResourceLimitError, SpecError  # noqa: E402
-from rnnchaos.expressivity import (LOG_2, LOG_PHI, expressivity_ensemble,  # noqa: E402
-                                   fit_growth, has_positive_entropy, mean_ci,
-                                   region_counts, stack_region_counts)
-from rnnchaos.model import ScalarRNN  # noqa: E402
-from rnnchaos.persistence import perturb, tent_network  # noqa: E402
-from rnnchaos.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.exact.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.exact.regions import region_counts, stack_region_counts
+from rnnchaos.networks.examples import tent_network
+from rnnchaos.networks.model import ScalarRNN  # noqa: E402
+from rnnchaos.studies.expressivity import (
+    LOG_2,
+    LOG_PHI,
+    expressivity_ensemble,
+    fit_growth,
+    has_positive_entropy,
+)
+from rnnchaos.studies.persistence import perturb  # noqa: E402
+from rnnchaos.studies.stats import mean_ci
 
 TENT = PiecewiseLinear.from_breaks([0, "1/2"], [0, 2, -2], [0, 0, 2])
 
@@ -123,7 +131,7 @@ def test_ensemble_eps0_is_tent_and_seeded():
 
 
 def test_ensemble_conditioned_on_chaos():
-    from rnnchaos.presets import build_preset
+    from rnnchaos.networks.presets import build_preset
     e = expressivity_ensemble(2, 3, seed=1, mode="drawn", preset=build_preset("paper_he", 4, gain=2.0),
                               interval=(-2, 2), condition="positive_entropy")
     assert e.tries >= 8 and len(e.rnn_laps) == 2

@@ -6,10 +6,19 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import rnnchaos.init as init_mod
+import rnnchaos.networks.init as init_mod
 from rnnchaos import Activation, Network, ScalarRNN, SpecError
-from rnnchaos.init import (SCHEMES, as_scheme, get_scheme, make_scheme, orthogonal,
-                           parse_scheme, sample_layers, sample_network, truncated_normal)
+from rnnchaos.networks.init import (
+    SCHEMES,
+    as_scheme,
+    get_scheme,
+    make_scheme,
+    orthogonal,
+    parse_scheme,
+    sample_layers,
+    sample_network,
+    truncated_normal,
+)
 
 N = (100, 1000)  # 1e5 samples
 FAN_IN, FAN_OUT = 5, 7

@@ -4,12 +4,25 @@ import json
 import numpy as np
 import pytest
 
-from rnnchaos import jacobian as jac_mod
+from rnnchaos.dynamics.meanfield import (
+    mean_field_critical_gain,
+    mean_field_critical_std,
+)
 from rnnchaos.errors import SpecError
-from rnnchaos.jacobian import (PAPER_INPUT, PUBLISHED, jacobians_at, lambda_max_sweep,
-                               mean_field_critical_gain, mean_field_critical_std, paper_maps,
-                               report_section, spectral_norm, spectral_radius, threshold_experiment)
-from rnnchaos.vector import build_vector_preset, sample_vector_preset
+from rnnchaos.networks.vector import build_vector_preset, sample_vector_preset
+from rnnchaos.reporting import jacobian as jac_report
+from rnnchaos.reporting.jacobian import report_section
+from rnnchaos.studies import jacobian as jac_mod
+from rnnchaos.studies.jacobian import (
+    PAPER_INPUT,
+    PUBLISHED,
+    jacobians_at,
+    lambda_max_sweep,
+    paper_maps,
+    spectral_norm,
+    spectral_radius,
+    threshold_experiment,
+)
 
 
 def test_paper_input_is_a_fixed_digit_like_vector():
@@ -135,11 +148,11 @@ def test_lambda_max_sweep_rows_and_resume(tmp_path, monkeypatch):
 
 
 def test_lambda_max_sweep_matches_single_runs_and_validates():
-    from rnnchaos.lyapunov import lyapunov_max
+    from rnnchaos.dynamics.lyapunov import lyapunov_max
     rows = lambda_max_sweep("leaky_tanh", [6], [2.5], n=3, seed=1, steps=80, transient=40,
                             tangent_transient=10)
     rng = np.random.default_rng(np.random.SeedSequence([1, jac_mod.TANGENT_STREAM, 6, 0]))
-    from rnnchaos.vector import sample_vector_batch
+    from rnnchaos.networks.vector import sample_vector_batch
     maps = sample_vector_batch(build_vector_preset("leaky_tanh", 6, gain=2.5), 1, 3)
     lam = lyapunov_max(maps, 80, transient=40, tangent_transient=10, rng=rng)
     assert rows[0]["count"] == int(np.sum(lam > 0))
@@ -157,8 +170,8 @@ def test_lambda_max_sweep_is_independent_of_workers():
 
 
 def test_report_section_writes_figures_and_html(tmp_path, monkeypatch):
-    tiny = jac_mod._Plan(12, (0.12, 0.15, 0.2), 30, 40, "rnn_tanh", (8, 16), (0.5, 2.0), 6, 40, 20)
-    monkeypatch.setattr(jac_mod, "_QUICK", tiny)
+    tiny = jac_report._Plan(12, (0.12, 0.15, 0.2), 30, 40, "rnn_tanh", (8, 16), (0.5, 2.0), 6, 40, 20)
+    monkeypatch.setattr(jac_report, "_QUICK", tiny)
     html = report_section(tmp_path, "quick", 7)
     for name in ("jacobian_threshold.png", "lambda_max_sweep.png"):
         data = (tmp_path / name).read_bytes()

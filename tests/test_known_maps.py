@@ -11,10 +11,10 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from oracle import OracleMap, same_set  # noqa: E402
 
-from rnnchaos.model import ScalarRNN  # noqa: E402
-from rnnchaos.periodic import periodic_orbits, sharkovsky_key, verify_certificate  # noqa: E402
-from rnnchaos.invariant import invariant_interval  # noqa: E402
-from rnnchaos.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.exact.invariant import invariant_interval  # noqa: E402
+from rnnchaos.exact.periodic import periodic_orbits, sharkovsky_key, verify_certificate  # noqa: E402
+from rnnchaos.exact.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.networks.model import ScalarRNN  # noqa: E402
 
 
 def frac(x):

@@ -6,11 +6,24 @@ import math
 import numpy as np
 import pytest
 
-from rnnchaos.cli_vector import register
+from rnnchaos.cli.vector import register
+from rnnchaos.dynamics.lyapunov import (
+    iterate,
+    kaplan_yorke_dimension,
+    ks_entropy_bound,
+    lyapunov_max,
+    lyapunov_max_direct,
+    lyapunov_spectrum,
+    seed_record,
+)
 from rnnchaos.errors import SpecError
-from rnnchaos.lyapunov import (iterate, kaplan_yorke_dimension, ks_entropy_bound, lyapunov_max,
-                               lyapunov_max_direct, lyapunov_spectrum, seed_record)
-from rnnchaos.vector import FunctionMap, HenonMap, LinearMap, VectorRNN, sample_vector_map
+from rnnchaos.networks.vector import (
+    FunctionMap,
+    HenonMap,
+    LinearMap,
+    VectorRNN,
+    sample_vector_map,
+)
 
 HENON_L1 = 0.41922  # a = 1.4, b = 0.3 (Sprott, "Chaos and Time-Series Analysis", table)
 

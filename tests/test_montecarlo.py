@@ -7,9 +7,10 @@ import pytest
 from scipy.stats import binomtest
 
 from rnnchaos import SpecError
-from rnnchaos.montecarlo import estimate, wilson_interval
-from rnnchaos.periodic import periodic_orbits
-from rnnchaos.presets import build_preset, sample_preset
+from rnnchaos.exact.periodic import periodic_orbits
+from rnnchaos.networks.presets import build_preset, sample_preset
+from rnnchaos.studies.montecarlo import estimate
+from rnnchaos.studies.stats import wilson_interval
 
 
 @pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (10, 10), (50, 100), (7, 10000)])
@@ -61,7 +62,7 @@ def test_bad_arguments(kw, field):
 
 
 def test_estimate_cli_json_and_sample_contract():
-    cmd = [sys.executable, "-m", "rnnchaos.cli", "estimate", "--preset", "paper_he", "--width", "2",
+    cmd = [sys.executable, "-m", "rnnchaos.cli.main", "estimate", "--preset", "paper_he", "--width", "2",
            "--n", "200", "--seed", "5", "--json", "--criteria", "period_2,reference_test"]
     out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
     for c in ("period_2", "reference_test"):
@@ -74,7 +75,7 @@ def test_estimate_cli_json_and_sample_contract():
 
 
 def test_estimate_cli_bad_input_one_line():
-    cmd = [sys.executable, "-m", "rnnchaos.cli", "estimate", "--preset", "paper_he", "--width", "2",
+    cmd = [sys.executable, "-m", "rnnchaos.cli.main", "estimate", "--preset", "paper_he", "--width", "2",
            "--seed", "5"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1

@@ -10,14 +10,15 @@ import os
 import sys
 from fractions import Fraction
 
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(__file__))
 from oracle import OracleMap, in_interval, same_set, sample_points, sign  # noqa: E402
 
-from rnnchaos.model import ScalarRNN  # noqa: E402
-from rnnchaos.periodic import periodic_orbits, verify_certificate  # noqa: E402
-from rnnchaos.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.exact.periodic import periodic_orbits, verify_certificate  # noqa: E402
+from rnnchaos.exact.pl import PiecewiseLinear  # noqa: E402
+from rnnchaos.networks.model import ScalarRNN  # noqa: E402
 
 N = 5
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

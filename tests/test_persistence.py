@@ -5,11 +5,18 @@ import numpy as np
 import pytest
 
 from rnnchaos.errors import SpecError
-from rnnchaos.expressivity import region_counts, stack_region_counts
-from rnnchaos.model import ScalarRNN
-from rnnchaos.periodic import periodic_orbits, verify_certificate
-from rnnchaos.persistence import (PAPER_DRAW, check_eps, draw_rng, perturb, persistence_draw,
-                                  persistence_study, tent_network)
+from rnnchaos.exact.periodic import periodic_orbits, verify_certificate
+from rnnchaos.exact.regions import region_counts, stack_region_counts
+from rnnchaos.networks.examples import tent_network
+from rnnchaos.networks.model import ScalarRNN
+from rnnchaos.studies.persistence import (
+    PAPER_DRAW,
+    check_eps,
+    draw_rng,
+    persistence_draw,
+    persistence_study,
+    perturb,
+)
 
 
 def test_tent_network_is_the_paper_tent():

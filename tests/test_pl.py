@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnchaos import PiecewiseLinear, ScalarRNN, SpecError
-from rnnchaos.pl import merge_intervals, q, to_fraction
+from rnnchaos.exact.pl import merge_intervals, q, to_fraction
 
 ACTS = ["relu", "leaky_relu", "hardtanh", "identity"]
 

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import rnnchaos.presets as presets_mod
+import rnnchaos.networks.presets as presets_mod
 from rnnchaos import ScalarRNN, SpecError
-from rnnchaos.init import parse_scheme
-from rnnchaos.presets import PRESETS, Preset, build_preset, network_seed, sample_preset
+from rnnchaos.networks.init import parse_scheme
+from rnnchaos.networks.presets import (
+    PRESETS,
+    Preset,
+    build_preset,
+    network_seed,
+    sample_preset,
+)
 
 OPTIONS = list(itertools.product(PRESETS, ("as_coded", "as_labelled"), ("relu", "tanh"),
                                  (False, True), (2, 3)))
@@ -227,7 +233,7 @@ def test_docstring_examples():
 
 
 def test_known_differences_name_published_cells_only():
-    from rnnchaos.reproduce import KNOWN_DIFFERENCES, PUBLISHED
+    from rnnchaos.reporting.reproduce import KNOWN_DIFFERENCES, PUBLISHED
     assert KNOWN_DIFFERENCES
     for (name, col), why in KNOWN_DIFFERENCES.items():
         assert name in PRESETS and col in PUBLISHED[name]

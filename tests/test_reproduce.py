@@ -1,7 +1,7 @@
 """A miniature reproduction: tables, curves and the HTML report are produced and consistent."""
 import json
 
-from rnnchaos.reproduce import COLUMNS, PUBLISHED, ROWS, Plan, reproduce
+from rnnchaos.reporting.reproduce import COLUMNS, PUBLISHED, ROWS, Plan, reproduce
 
 TINY = Plan(table_n=60, width_n=60, widths=(2, 8), large_width_n=20, gain_n=60, gains=(0.5, 2.0),
             gain_widths=(2,))
@@ -32,7 +32,7 @@ def test_tiny_reproduction_writes_report(tmp_path):
 
 
 def test_known_differences_are_shown_in_the_report(tmp_path):
-    from rnnchaos.reproduce import KNOWN_DIFFERENCES
+    from rnnchaos.reporting.reproduce import KNOWN_DIFFERENCES
     path = reproduce(tmp_path, seed=5, workers=1, plan=TINY, sections=False)
     text = path.read_text()
     import html

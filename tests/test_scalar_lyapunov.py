@@ -14,12 +14,12 @@ from fractions import Fraction
 import pytest
 
 from rnnchaos.errors import SpecError
-from rnnchaos.model import ScalarRNN
-from rnnchaos.periodic import periodic_orbits
-from rnnchaos.persistence import tent_network
-from rnnchaos.pl import PiecewiseLinear
-from rnnchaos.scalar_lyapunov import (lipschitz_constant, lipschitz_example, lipschitz_study,
-                                      lyapunov_exponent)
+from rnnchaos.exact.lyapunov import lipschitz_constant, lyapunov_exponent
+from rnnchaos.exact.periodic import periodic_orbits
+from rnnchaos.exact.pl import PiecewiseLinear
+from rnnchaos.networks.examples import lipschitz_example, tent_network
+from rnnchaos.networks.model import ScalarRNN
+from rnnchaos.studies.lipschitz import lipschitz_study
 
 LOG2 = math.log(2)
 SKEW = PiecewiseLinear.from_breaks([0, "1/3", 1], [0, 3, "-3/2", 0], [0, 0, "3/2", 0])

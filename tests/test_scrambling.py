@@ -6,15 +6,25 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rnnchaos.errors import SpecError
-from rnnchaos.model import ScalarRNN
-from rnnchaos.persistence import tent_network
-from rnnchaos.pl import PiecewiseLinear
-from rnnchaos.scrambling import (ball_orbit, certified_distances, default_windows,
-                                 distance_figure, distance_figure_map, exact_orbit,
-                                 float_collapse_example, float_orbit, scrambling_statistics)
+from rnnchaos.exact.orbits import (
+    ball_orbit,
+    certified_distances,
+    exact_orbit,
+    float_orbit,
+)
+from rnnchaos.exact.pl import PiecewiseLinear
+from rnnchaos.networks.examples import distance_figure_map, tent_network
+from rnnchaos.networks.model import ScalarRNN
+from rnnchaos.studies.scrambling import (
+    default_windows,
+    distance_figure,
+    float_collapse_example,
+    scrambling_statistics,
+)
 
 
 def frac(v) -> Fraction:
@@ -154,7 +164,7 @@ def test_certified_orbit_agrees_with_exact(spec, num, den):
 
 
 def test_report_section_smoke(tmp_path, monkeypatch):
-    from rnnchaos import figures_scalar as fs
+    from rnnchaos.reporting import figures_scalar as fs
     tiny = fs.ScalarPlan(distance_long_steps=200, scramble_networks=1, scramble_pairs=2,
                          scramble_steps=60, persistence_n=3, persistence_eps=(0.0, 0.1),
                          expressivity_n=2, expressivity_steps=4, expressivity_drawn_n=1,

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from rnnchaos import SpecError
-from rnnchaos.montecarlo import estimate
-from rnnchaos.presets import build_preset
-from rnnchaos.sweep import make_config, read_results, run_sweep
+from rnnchaos.networks.presets import build_preset
+from rnnchaos.studies.montecarlo import estimate
+from rnnchaos.studies.sweep import make_config, read_results, run_sweep
 
 
 def test_sweep_results_match_estimate(tmp_path):
@@ -63,7 +63,7 @@ def test_resume_after_kill_9_gives_identical_counts(tmp_path):
     args = ["sweep", "--preset", "paper_he", "--widths", "2,4", "--n", "3000", "--seed", "8",
             "--chunk-size", "100", "--criteria", "period_2,period_3"]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "rnnchaos.cli", *args, "--out", str(killed)],
+    proc = subprocess.Popen([sys.executable, "-m", "rnnchaos.cli.main", *args, "--out", str(killed)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -76,10 +76,10 @@ def test_resume_after_kill_9_gives_identical_counts(tmp_path):
     done_before = len(list((killed / "chunks").glob("*/*.npz")))
     assert 3 <= done_before < 60, "the sweep must be killed part-way for this test to mean anything"
     assert not (killed / "results.parquet").exists()
-    subprocess.run([sys.executable, "-m", "rnnchaos.cli", *args, "--out", str(killed)], check=True,
+    subprocess.run([sys.executable, "-m", "rnnchaos.cli.main", *args, "--out", str(killed)], check=True,
                    capture_output=True)
     clean = tmp_path / "clean"
-    subprocess.run([sys.executable, "-m", "rnnchaos.cli", *args, "--out", str(clean)], check=True,
+    subprocess.run([sys.executable, "-m", "rnnchaos.cli.main", *args, "--out", str(clean)], check=True,
                    capture_output=True)
     assert read_results(killed) == read_results(clean)
     man = json.loads((killed / "manifest.json").read_text())

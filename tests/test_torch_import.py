@@ -6,12 +6,19 @@ import sys
 import numpy as np
 import pytest
 
+from rnnchaos.dynamics.lyapunov import lyapunov_spectrum
 from rnnchaos.errors import RnnchaosError, SpecError
-from rnnchaos.lyapunov import lyapunov_spectrum
-from rnnchaos.torch_import import (TORCH_MISSING, RecurrentCellMap, TorchNotInstalledError,
-                                   from_state_dict, from_torch, load_state_dict, load_torch_map,
-                                   require_torch)
-from rnnchaos.vector import VectorRNN
+from rnnchaos.networks.torch_import import (
+    TORCH_MISSING,
+    RecurrentCellMap,
+    TorchNotInstalledError,
+    from_state_dict,
+    from_torch,
+    load_state_dict,
+    load_torch_map,
+    require_torch,
+)
+from rnnchaos.networks.vector import VectorRNN
 
 try:
     import torch
@@ -248,7 +255,7 @@ def test_lyapunov_of_torch_models():
 def test_cli_reads_a_torch_state_dict(tmp_path, capsys):
     import argparse
 
-    from rnnchaos.cli_vector import register
+    from rnnchaos.cli.vector import register
     _seed(7)
     path = tmp_path / "gru.pt"
     torch.save(nn.GRU(3, 6).state_dict(), path)

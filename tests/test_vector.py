@@ -5,12 +5,24 @@ import numpy as np
 import pytest
 
 from rnnchaos.errors import SpecError
-from rnnchaos.model import Activation, Network
-from rnnchaos.presets import network_seed
-from rnnchaos.vector import (VECTOR_PRESETS, FunctionMap, HenonMap, LinearMap, VectorRNN,
-                             act_and_derivative, build_vector_preset, read_vector_spec,
-                             sample_vector_batch, sample_vector_map, sample_vector_maps,
-                             sample_vector_preset, vector_from_dict, vector_from_json)
+from rnnchaos.networks.model import Activation, Network
+from rnnchaos.networks.presets import network_seed
+from rnnchaos.networks.vector import (
+    VECTOR_PRESETS,
+    FunctionMap,
+    HenonMap,
+    LinearMap,
+    VectorRNN,
+    act_and_derivative,
+    build_vector_preset,
+    read_vector_spec,
+    sample_vector_batch,
+    sample_vector_map,
+    sample_vector_maps,
+    sample_vector_preset,
+    vector_from_dict,
+    vector_from_json,
+)
 
 
 def fd_jacobian(f, h, eps=1e-6):

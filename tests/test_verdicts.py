@@ -1,6 +1,6 @@
 """Batch verdicts: the float filter + exact fallback equals the exact engine, network by network.
 
-Ground truth is :func:`rnnchaos.periodic.periodic_orbits`, called on every network.  The
+Ground truth is :func:`rnnchaos.exact.periodic.periodic_orbits`, called on every network.  The
 batches cover the paper's presets (relu, clipped, widths 2, 3, 8, some with a larger gain so
 that period 3 and positive entropy occur), the tent family, hand-made degenerate networks
 with dyadic weights (ties, continua, fixed points on kinks) and exactly known maps.
@@ -12,19 +12,30 @@ import doctest
 import numpy as np
 import pytest
 
-import rnnchaos.batch as batch_mod
-import rnnchaos.reference as reference_mod
-import rnnchaos.verdicts as verdicts_mod
-
+import rnnchaos.deciders.reference as reference_mod
+import rnnchaos.deciders.verdicts as verdicts_mod
+import rnnchaos.networks.batch as batch_mod
 from rnnchaos import SpecError
-from rnnchaos.batch import NetworkBatch, sample_preset_batch
-from rnnchaos.model import Activation, ScalarRNN
-from rnnchaos.periodic import MAX_PERIOD, is_power_of_two, periodic_orbits, sharkovsky_key
-from rnnchaos.presets import PRESETS, build_preset, sample_preset
-from rnnchaos.reference import (notebook_loop_reference_test, reference_counts,
-                                reference_test)
-from rnnchaos.verdicts import (EXACT_CRITERIA, decide, fast_verdicts,
-                               sharkovsky_weakest_non_power_of_two)
+from rnnchaos.deciders.reference import (
+    notebook_loop_reference_test,
+    reference_counts,
+    reference_test,
+)
+from rnnchaos.deciders.verdicts import (
+    EXACT_CRITERIA,
+    decide,
+    fast_verdicts,
+    sharkovsky_weakest_non_power_of_two,
+)
+from rnnchaos.exact.periodic import (
+    MAX_PERIOD,
+    is_power_of_two,
+    periodic_orbits,
+    sharkovsky_key,
+)
+from rnnchaos.networks.batch import NetworkBatch, sample_preset_batch
+from rnnchaos.networks.model import Activation, ScalarRNN
+from rnnchaos.networks.presets import PRESETS, build_preset, sample_preset
 
 N = 6
 

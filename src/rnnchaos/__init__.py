@@ -4,11 +4,21 @@ Core objects: :class:`ScalarRNN` (a network map R -> R), :class:`PiecewiseLinear
 (its exact form), :func:`periodic_orbits` (exact periods and a Li-Yorke
 certificate) and :func:`verify_certificate`.
 """
-from .errors import NotPiecewiseLinearError, ResourceLimitError, RnnchaosError, SpecError
-from .invariant import InvariantInterval, invariant_interval
-from .model import Activation, Layer, Network, ScalarRNN
-from .periodic import PeriodicReport, periodic_orbits, sharkovsky_key, verify_certificate
-from .pl import PiecewiseLinear
+from .errors import (
+    NotPiecewiseLinearError,
+    ResourceLimitError,
+    RnnchaosError,
+    SpecError,
+)
+from .exact.invariant import InvariantInterval, invariant_interval
+from .exact.periodic import (
+    PeriodicReport,
+    periodic_orbits,
+    sharkovsky_key,
+    verify_certificate,
+)
+from .exact.pl import PiecewiseLinear
+from .networks.model import Activation, Layer, Network, ScalarRNN
 
 __version__ = "0.1.0"
 

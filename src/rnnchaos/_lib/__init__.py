@@ -1,0 +1,1 @@
+"""rnnchaos._lib."""

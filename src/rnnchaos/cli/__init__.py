@@ -1,0 +1,1 @@
+"""The command line: ``rnnchaos`` (one option-parsing style, one handler module per family)."""

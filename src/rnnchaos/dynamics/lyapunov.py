@@ -1,0 +1,733 @@
+"""Lyapunov spectra of maps h -> f(h) on R^d: the QR (Benettin) method and checks.
+
+Definitions and units
+---------------------
+For a map f with Jacobian Df, the Lyapunov exponents along an orbit
+h_0, h_1 = f(h_0), ... are the growth rates
+
+    lambda_i = lim_{T -> inf} (1/T) log sigma_i(Df(h_{T-1}) ... Df(h_0)),
+
+**natural logarithm per iteration** (nats per step), listed in descending
+order.  lambda_1 = lambda_max > 0 means nearby orbits separate exponentially
+(sensitive dependence: the usual working definition of chaos for high-
+dimensional RNNs).  A direction the map collapses (a singular Jacobian,
+e.g. ReLU units that are off) has exponent -inf; in floating point it shows
+up as -inf only when the propagated frame is exactly singular, and otherwise
+as a value near log(machine epsilon) = -36 per QR step (round-off level).
+
+The QR method (Benettin et al. 1980; Shimada & Nagashima 1979) carries an
+orthonormal d x k frame Q along the orbit: every ``qr_interval`` steps the
+propagated frame M = Df ... Df Q is re-orthonormalized, M = Q' R, and
+log |R_ii| is accumulated; lambda_i = sum log |R_ii| / T.  ``k`` = d gives the
+full spectrum, k < d the leading k exponents at a cost O(d^2 k) per step.
+
+Systems are duck-typed (see :mod:`rnnchaos.networks.vector`): ``step(h)`` and
+``jacobian(h)``, batched over leading axes, plus optional ``jvp``,
+``step_jvp``, ``step_jacobian``, ``batch_shape``, ``positively_homogeneous``,
+``fresh_jacobian`` and ``initial_state(rng, batch_shape)``.  A stack of B
+maps (``batch_shape`` (B,)) is processed in one pass: one orbit per map, all
+numpy calls stacked.
+
+Two kernels
+-----------
+* ``"householder"`` (one unbatched orbit, k >= d/2, d >= 16): the frame is kept in
+  LAPACK's compact-WY Householder form (``dgeqrt``); the next frame Df Q is
+  obtained by applying the reflectors to the explicit Jacobian
+  (``dgemqrt``), so no Q is ever formed and no d x d x k product is done.
+* ``"qr"`` (everything else): explicit frames, Df Q by ``jvp`` (never forming
+  Df); QR by ``numpy.linalg.qr`` stacked over a batch, or for one orbit by
+  ``dgeqrt`` with Q formed by ``dgemqrt``; k = 1 is plain normalization.
+
+Both keep the two BLAS thread pools of numpy and scipy wheels from competing
+for cores (see :func:`_one_thread_in`).
+
+Positively homogeneous maps (f(c h) = c f(h), Df(c h) = Df(h) for c > 0: ReLU
+or identity units and zero biases, e.g. the paper's 64-d map) are iterated on
+the unit sphere (the state is renormalized every step, which changes no
+Jacobian), so orbits never overflow; ``radial_rate`` is then the growth rate
+of |h| of the unnormalized orbit (natural log per iteration).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from scipy.linalg import lapack
+
+from ..errors import SpecError
+from ..networks.init import as_generator
+
+__all__ = [
+    "LyapunovResult", "DirectResult", "lyapunov_spectrum", "lyapunov_max",
+    "lyapunov_max_direct", "kaplan_yorke_dimension", "ks_entropy_bound", "iterate",
+    "seed_record",
+]
+
+UNITS = "natural log per iteration"
+
+
+# ---------------------------------------------------------------- helpers
+def _count(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise SpecError(name, f"must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def seed_record(rng: Any) -> Any:
+    """What to write down so that ``rng`` can be recreated: an int seed as is, a
+    SeedSequence (or a Generator's) as ``{"entropy": ..., "spawn_key": [...]}``.
+
+    >>> seed_record(5), seed_record(np.random.SeedSequence(5, spawn_key=(2,)))
+    (5, {'entropy': 5, 'spawn_key': [2]})
+    """
+    if isinstance(rng, Integral) and not isinstance(rng, bool):
+        return int(rng)
+    ss = rng if isinstance(rng, np.random.SeedSequence) else None
+    if isinstance(rng, np.random.Generator):
+        ss = getattr(rng.bit_generator, "seed_seq", None)
+    if isinstance(ss, np.random.SeedSequence):
+        return {"entropy": ss.entropy, "spawn_key": list(ss.spawn_key)}
+    return None
+
+
+def _dim(system) -> int:
+    d = getattr(system, "dim", None)
+    if isinstance(d, Integral) and not isinstance(d, bool) and d >= 1:
+        return int(d)
+    raise SpecError("system", f"{type(system).__name__} has no integer attribute 'dim' >= 1")
+
+
+def _step_jvp(system, h, v):
+    f = getattr(system, "step_jvp", None)
+    if f is not None:
+        return f(h, v)
+    g = getattr(system, "jvp", None)
+    if g is not None:
+        return system.step(h), g(h, v)
+    return system.step(h), system.jacobian(h) @ v
+
+
+def _step_jacobian(system, h):
+    f = getattr(system, "step_jacobian", None)
+    if f is not None:
+        return f(h)
+    return system.step(h), system.jacobian(h)
+
+
+def _homogeneous(system, normalize):
+    if normalize is None:
+        return bool(getattr(system, "positively_homogeneous", False))
+    return bool(normalize)
+
+
+def _renormalize(h):
+    """Project h onto the unit sphere; returns (h / |h|, log |h|) (|h| = 0 left at 0)."""
+    r = np.linalg.norm(h, axis=-1)
+    safe = np.where(r > 0, r, 1.0)
+    with np.errstate(divide="ignore"):
+        return h / safe[..., None], np.log(r)
+
+
+def _initial_state(system, rng, batch, h0):
+    d = _dim(system)
+    if h0 is None:
+        init = getattr(system, "initial_state", None)
+        h = init(rng, batch) if init is not None else rng.standard_normal(batch + (d,))
+    else:
+        h = np.array(h0, dtype=np.float64)
+        if h.ndim == 0 or h.shape[-1] != d:
+            raise SpecError("h0", f"expected shape (..., {d}), got {h.shape}")
+        if not np.all(np.isfinite(h)):
+            raise SpecError("h0", "entries must be finite")
+        batch = np.broadcast_shapes(batch, h.shape[:-1])
+        h = np.broadcast_to(h, batch + (d,)).copy()
+    return h, batch
+
+
+def iterate(system, h0, steps: int, *, normalize: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Iterate ``steps`` times from h0; returns ``(h_steps, log_growth)``.
+
+    For a positively homogeneous system (or ``normalize=True``) the state is
+    kept on the unit sphere and ``log_growth`` is log |h_steps| - log |h0| of
+    the unnormalized orbit (natural log); otherwise ``log_growth`` is 0.
+
+    >>> from rnnchaos.networks.vector import LinearMap
+    >>> h, g = iterate(LinearMap(2.0 * np.eye(2)), np.array([1.0, 0.0]), 3)
+    >>> h.tolist(), round(float(g), 6) == round(3 * math.log(2), 6)
+    ([1.0, 0.0], True)
+    """
+    steps = _count("steps", steps, 0)
+    homog = _homogeneous(system, normalize)
+    d = _dim(system)
+    h = np.array(h0, dtype=np.float64)
+    if h.ndim == 0 or h.shape[-1] != d:
+        raise SpecError("h0", f"expected shape (..., {d}), got {h.shape}")
+    growth = np.zeros(h.shape[:-1])
+    if homog:
+        h = _renormalize(h)[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            h = system.step(h)
+            if homog:
+                h, g = _renormalize(h)
+                growth = growth + g
+    return h, growth
+
+
+# ---------------------------------------------------------------- BLAS pools
+_SCIPY_DIR = os.path.dirname(os.path.dirname(lapack.__file__))
+
+
+@contextlib.contextmanager
+def _one_thread_in(package_dir: str):
+    """Within the block, the BLAS libraries shipped inside ``package_dir`` (or its
+    ``.libs`` sibling, as PyPI wheels do) run on one thread.
+
+    numpy and scipy wheels each bring their own OpenBLAS, each with its own
+    thread pool, and a pool's workers busy-wait after every call.  A loop that
+    alternates numpy and scipy calls therefore has an idle worker of one pool
+    spinning on a core that the other pool's next call wants (measured on 2
+    cores: a QR step twice as slow).  Limiting one of the two pools to the
+    calling thread removes the contention.  A BLAS outside the package (one
+    shared by numpy and scipy, or a system library) is left alone, and so is
+    everything when threadpoolctl is not installed.
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - optional
+        yield
+        return
+    roots = (package_dir + os.sep, package_dir + ".libs" + os.sep)
+    ctl = ThreadpoolController().select(user_api="blas")
+    libs = [lc.filepath for lc in ctl.lib_controllers
+            if lc.filepath and os.path.realpath(lc.filepath).startswith(roots)]
+    if not libs:
+        yield
+        return
+    with ctl.select(filepath=libs).limit(limits=1):
+        yield
+
+
+# ---------------------------------------------------------------- tangent kernels
+class _ExplicitFrame:
+    """Frame Q (..., d, k) as an explicit array; Df Q by jvp.
+
+    QR: k = 1 is a normalization; a stack (batched orbits) uses numpy's stacked
+    QR; one orbit uses LAPACK's recursive ``dgeqrt`` and forms Q with
+    ``dgemqrt`` (several times faster than ``numpy.linalg.qr`` for tall frames).
+    """
+
+    name = "qr"
+
+    def __init__(self, g):
+        self.k = g.shape[-1]
+        self.lapack = g.ndim == 2 and self.k > 1
+        if self.lapack:
+            self.nb = min(32, self.k)
+            self.eye = np.zeros(g.shape, order="F")
+            self.eye[np.arange(self.k), np.arange(self.k)] = 1.0
+        self.q = self._orth(g)[0]
+
+    def _orth(self, m):
+        if self.k == 1:
+            n = np.linalg.norm(m, axis=-2)
+            return m / np.where(n > 0, n, 1.0)[..., None, :], n
+        if self.lapack:
+            a, t, info = lapack.dgeqrt(self.nb, np.asfortranarray(m))
+            if info != 0:  # pragma: no cover - LAPACK argument error
+                raise RuntimeError(f"dgeqrt failed with info {info}")
+            q = lapack.dgemqrt(a, t, self.eye.copy(order="F"), side="L", trans="N", overwrite_c=1)[0]
+            return q, np.abs(np.diagonal(a)[: self.k])
+        q, r = np.linalg.qr(m)
+        return q, np.abs(np.diagonal(r, axis1=-2, axis2=-1))
+
+    def advance(self, system, h):
+        h, self.q = _step_jvp(system, h, self.q)
+        return h
+
+    def orthonormalize(self):
+        self.q, diag = self._orth(self.q)
+        return diag
+
+    def frame(self):
+        return self.q
+
+
+class _HouseholderFrame:
+    """Frame kept as compact-WY Householder factors (dgeqrt) of the last QR; unbatched."""
+
+    name = "householder"
+
+    def __init__(self, g):
+        self.k = g.shape[-1]
+        self.nb = max(1, min(64, self.k))
+        self.fresh = False
+        self.m = None
+        self._factor(np.asfortranarray(g))
+
+    def _factor(self, m):
+        a, t, info = lapack.dgeqrt(self.nb, m, overwrite_a=1)
+        if info != 0:  # pragma: no cover - LAPACK argument error
+            raise RuntimeError(f"dgeqrt failed with info {info}")
+        self.v, self.t, self.m = a, t, None
+        return np.abs(np.diagonal(a)[: self.k])
+
+    def advance(self, system, h):
+        if self.m is None:
+            h, jac = _step_jacobian(system, h)
+            c = np.asfortranarray(jac)
+            if c is jac and not (self.fresh and c.flags.writeable):
+                c = c.copy(order="F")  # never overwrite an array the system may still hold
+            c, info = lapack.dgemqrt(self.v, self.t, c, side="R", trans="N", overwrite_c=1)
+            if info != 0:  # pragma: no cover
+                raise RuntimeError(f"dgemqrt failed with info {info}")
+            self.m = c[:, : self.k]
+        else:
+            h, self.m = _step_jvp(system, h, self.m)
+        return h
+
+    def orthonormalize(self):
+        return self._factor(np.asfortranarray(self.m))
+
+    def frame(self):
+        if self.m is not None:  # pragma: no cover - only called right after a QR
+            return self.m
+        d = self.v.shape[0]
+        eye = np.zeros((d, self.k), order="F")
+        eye[np.arange(self.k), np.arange(self.k)] = 1.0
+        return lapack.dgemqrt(self.v, self.t, eye, side="L", trans="N")[0]
+
+
+# ---------------------------------------------------------------- results
+@dataclass
+class LyapunovResult:
+    """Leading-k Lyapunov exponents of one orbit per map, with diagnostics.
+
+    All exponents are in natural log per iteration.  Arrays carry the batch
+    shape ``batch`` in front (``()`` for one map).
+
+    * ``exponents`` (..., k): descending (NaN last; -inf for a direction the map
+      collapses exactly).
+    * ``running`` (R, ..., k) at iteration counts ``running_steps`` (R,): the
+      running estimates sum log|R_ii| / t, in QR column order.
+    * ``first_half``, ``second_half`` (..., k): the estimate from each half of
+      the measured steps (sorted); ``split_half_difference`` (...): their
+      largest absolute difference over the finite exponents (a convergence check).
+    * ``cond_max`` (...): the largest condition-number estimate max|R_ii| /
+      min|R_ii| of a propagated frame before its QR (a lower bound of cond of
+      the frame; above ~1e12 precision is lost: lower ``qr_interval``).
+    * ``orthogonality_error``: max |Q^T Q - I| of the final frame.
+    * ``radial_rate`` (...): growth rate of |h| for positively homogeneous maps
+      (iterated on the unit sphere), else None.
+    * ``diverged`` (...): the orbit overflowed (NaN/inf state).
+    * ``direct_lambda_max`` (...): lambda_max from two nearby trajectories
+      (:func:`lyapunov_max_direct`) when requested, else None.
+
+    >>> from rnnchaos.networks.vector import HenonMap
+    >>> r = lyapunov_spectrum(HenonMap(), 5000, h0=[0.1, 0.1], transient=100)
+    >>> round(float(r.lambda_max), 1), round(float(r.kaplan_yorke()), 1), r.units
+    (0.4, 1.3, 'natural log per iteration')
+    """
+
+    exponents: np.ndarray
+    dim: int
+    k: int
+    steps: int
+    transient: int
+    tangent_transient: int
+    qr_interval: int
+    method: str
+    seed: Any
+    batch: tuple
+    running_steps: np.ndarray
+    running: np.ndarray
+    first_half: np.ndarray
+    second_half: np.ndarray
+    split_half_difference: np.ndarray
+    cond_max: np.ndarray
+    orthogonality_error: float
+    radial_rate: np.ndarray | None
+    diverged: np.ndarray
+    seconds: float
+    direct_lambda_max: np.ndarray | None = None
+    direct_eps: float | None = None
+    units: str = field(default=UNITS)
+
+    @property
+    def lambda_max(self) -> np.ndarray:
+        """The largest exponent (...), natural log per iteration."""
+        return self.exponents[..., 0]
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Wall time of the measured steps divided by their number."""
+        return self.seconds / self.steps
+
+    @property
+    def complete(self) -> bool:
+        """True when the full spectrum (k = d) was computed."""
+        return self.k == self.dim
+
+    def kaplan_yorke(self) -> np.ndarray:
+        """Kaplan-Yorke dimension (...) of the computed exponents; NaN where k < d does not
+        decide it (see :func:`kaplan_yorke_dimension`)."""
+        return kaplan_yorke_dimension(self.exponents, complete=self.complete)
+
+    def ks_bound(self) -> np.ndarray:
+        """Sum of the positive exponents among the k computed (...): Pesin's upper bound
+        on the Kolmogorov-Sinai entropy (nats per iteration) when k = d or lambda_k < 0."""
+        return ks_entropy_bound(self.exponents)
+
+    def to_json(self, index: int | None = None) -> dict[str, Any]:
+        """A JSON-able dict of one orbit (``index`` into a batch; None when unbatched).
+
+        Non-finite numbers become null (-inf exponents: see ``"minus_infinity"``).
+        """
+        if self.batch and index is None:
+            raise SpecError("index", "a batched result needs an index")
+        sel = (lambda a: a) if not self.batch else (lambda a: a[index])
+        ex = sel(self.exponents)
+        direct = None if self.direct_lambda_max is None else _num(sel(self.direct_lambda_max))
+        return {
+            "units": self.units, "dim": self.dim, "k": self.k, "steps": self.steps,
+            "transient": self.transient, "tangent_transient": self.tangent_transient,
+            "qr_interval": self.qr_interval, "method": self.method, "seed": self.seed,
+            "exponents": [_num(x) for x in ex],
+            "minus_infinity": [i for i, x in enumerate(ex) if x == -math.inf],
+            "lambda_max": _num(ex[0]),
+            "sum": _num(np.sum(ex)) if self.complete else None,
+            "kaplan_yorke_dimension": _num(kaplan_yorke_dimension(ex, complete=self.complete)),
+            "ks_entropy_bound": _num(ks_entropy_bound(ex)),
+            "diverged": bool(sel(self.diverged)),
+            "radial_rate": None if self.radial_rate is None else _num(sel(self.radial_rate)),
+            "diagnostics": {
+                "split_half_difference": _num(sel(self.split_half_difference)),
+                "first_half": [_num(x) for x in sel(self.first_half)],
+                "second_half": [_num(x) for x in sel(self.second_half)],
+                "cond_max": _num(sel(self.cond_max)),
+                "orthogonality_error": _num(self.orthogonality_error),
+                "running": {"steps": self.running_steps.tolist(),
+                            "lambda_max": [_num(x) for x in
+                                           (self.running[:, 0] if not self.batch
+                                            else self.running[:, index, 0])]},
+                "direct_lambda_max": direct,
+                "direct_eps": self.direct_eps,
+                "direct_difference": None if direct is None or ex[0] != ex[0]
+                else _num(sel(self.direct_lambda_max) - ex[0]),
+                "seconds_per_step": self.seconds_per_step,
+            },
+        }
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _sort_desc(x: np.ndarray) -> np.ndarray:
+    """Descending along the last axis with NaN last."""
+    return -np.sort(-x, axis=-1)
+
+
+# ---------------------------------------------------------------- the QR method
+def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: int = 1000,
+                      tangent_transient: int | None = None, qr_interval: int = 1,
+                      h0: Any = None, q0: Any = None, rng: Any = 0, record: int = 50,
+                      direct: bool = False,
+                      direct_eps: float = 1e-8, normalize: bool | None = None,
+                      method: str = "auto") -> LyapunovResult:
+    """The leading ``k`` Lyapunov exponents (default: all d) by the QR (Benettin) method.
+
+    lambda_i = (1/T) sum_{QR events} log |R_ii| over ``steps`` = T measured
+    iterations, natural log per iteration, descending.  Before measuring,
+    the state alone is iterated ``transient`` times, then state and frame
+    together ``tangent_transient`` times (default min(transient, steps // 10,
+    200)) so that the frame aligns with the Oseledets directions.
+
+    * ``qr_interval``: re-orthonormalize every m steps (and after the last).
+    * ``h0``: initial state (..., d); default ``system.initial_state(rng, batch)``
+      or standard normal.  ``q0``: initial frame (..., d, k) (orthonormalized
+      first); default Gaussian.  ``rng`` (Generator, int or SeedSequence)
+      draws, in order: h0 and q0 when not given; it is recorded in
+      ``result.seed``.
+    * ``direct=True`` also runs :func:`lyapunov_max_direct` from the same state
+      with the same transient, warm-up and steps, its separation starting along
+      the first frame vector (``result.direct_lambda_max``): both then follow
+      the same tangent direction, so their difference measures the
+      linearization (eps, kinks) and the Jacobian code, not finite-time error.
+    * ``normalize``: iterate on the unit sphere (default: the system's
+      ``positively_homogeneous``).
+    * ``method``: ``"auto"`` (Householder kernel for one orbit with k >= d/2,
+      d >= 16), ``"householder"`` or ``"qr"``.
+
+    >>> from rnnchaos.networks.vector import LinearMap
+    >>> r = lyapunov_spectrum(LinearMap(np.diag([2.0, 0.5])), 100, transient=0, tangent_transient=50)
+    >>> np.round(r.exponents, 6).tolist() == np.round(np.log([2.0, 0.5]), 6).tolist()
+    True
+    """
+    d = _dim(system)
+    steps = _count("steps", steps, 1)
+    transient = _count("transient", transient, 0)
+    qr_interval = _count("qr_interval", qr_interval, 1)
+    record = _count("record", record, 1)
+    k = d if k is None else _count("k", k, 1)
+    if k > d:
+        raise SpecError("k", f"must be <= d = {d}, got {k}")
+    if tangent_transient is None:
+        tangent_transient = min(transient, steps // 10, 200)
+    tangent_transient = _count("tangent_transient", tangent_transient, 0)
+    if method not in ("auto", "householder", "qr"):
+        raise SpecError("method", f"choose auto, householder or qr, got {method!r}")
+    seed = seed_record(rng)
+    gen = as_generator(rng)
+    batch = tuple(getattr(system, "batch_shape", ()) or ())
+    h, batch = _initial_state(system, gen, batch, h0)
+    h_init = h.copy()
+    if q0 is None:
+        g = gen.standard_normal(batch + (d, k))
+    else:
+        g = np.broadcast_to(np.asarray(q0, dtype=np.float64), batch + (d, k)).copy()
+        if not np.all(np.isfinite(g)):
+            raise SpecError("q0", "entries must be finite")
+    if method == "auto":
+        method = "householder" if (not batch and 2 * k >= d and d >= 16) else "qr"
+    if method == "householder" and batch:
+        raise SpecError("method", "the householder kernel handles one orbit (unbatched); use 'qr'")
+    frame = _HouseholderFrame(g) if method == "householder" else _ExplicitFrame(g)
+    frame.fresh = getattr(system, "fresh_jacobian", False) is True
+    homog = _homogeneous(system, normalize)
+
+    events = [t for t in range(steps) if (t + 1) % qr_interval == 0 or t == steps - 1]
+    n_ev = len(events)
+    rec_idx = set(np.unique(np.linspace(0, n_ev - 1, min(record, n_ev)).round().astype(int)).tolist())
+    half_ev = n_ev // 2 - 1 if n_ev >= 2 else None
+
+    sums = np.zeros(batch + (k,))
+    radial = np.zeros(batch)
+    cond = np.zeros(batch)
+    running, running_steps, at_half = [], [], None
+    if frame.name == "householder":  # numpy: the map; scipy's pool: the LAPACK kernels
+        pool = _one_thread_in(os.path.dirname(np.__file__))
+    elif frame.lapack:  # numpy's pool: the map and Df Q; scipy: the small QR, on this thread
+        pool = _one_thread_in(_SCIPY_DIR)
+    else:
+        pool = contextlib.nullcontext()
+    with pool, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if homog:
+            h = _renormalize(h)[0]
+        for _ in range(transient):
+            h = system.step(h)
+            if homog:
+                h = _renormalize(h)[0]
+        for t in range(tangent_transient):
+            h = frame.advance(system, h)
+            if homog:
+                h = _renormalize(h)[0]
+            if (t + 1) % qr_interval == 0 or t == tangent_transient - 1:
+                frame.orthonormalize()
+        start = time.perf_counter()
+        ev = 0
+        for t in range(steps):
+            h = frame.advance(system, h)
+            if homog:
+                h, lr = _renormalize(h)
+                radial += lr
+            if ev < n_ev and events[ev] == t:
+                diag = frame.orthonormalize()
+                sums += np.log(diag)
+                cond = np.fmax(cond, diag.max(axis=-1) / diag.min(axis=-1))
+                if ev in rec_idx:
+                    running.append(sums / (t + 1))
+                    running_steps.append(t + 1)
+                if ev == half_ev:
+                    at_half = (sums.copy(), t + 1)
+                ev += 1
+        seconds = time.perf_counter() - start
+        exponents = sums / steps
+        if at_half is not None:
+            s_half, t_half = at_half
+            first = _sort_desc(s_half / t_half)
+            second = _sort_desc((sums - s_half) / (steps - t_half))
+        else:
+            first = second = np.full(batch + (k,), np.nan)
+        diff = np.abs(first - second)
+        diff = np.where(np.isfinite(diff), diff, np.nan)
+        split = np.full(batch, np.nan) if diff.size == 0 else _nanmax(diff)
+        q = frame.frame()
+        ortho = float(np.max(np.abs(np.swapaxes(q, -1, -2) @ q - np.eye(k)))) if np.all(np.isfinite(q)) \
+            else math.nan
+    diverged = ~np.all(np.isfinite(h), axis=-1) | np.any(np.isnan(exponents), axis=-1)
+    result = LyapunovResult(
+        exponents=_sort_desc(exponents), dim=d, k=k, steps=steps, transient=transient,
+        tangent_transient=tangent_transient, qr_interval=qr_interval, method=frame.name,
+        seed=seed, batch=batch, running_steps=np.array(running_steps),
+        running=np.array(running), first_half=first, second_half=second,
+        split_half_difference=split, cond_max=cond, orthogonality_error=ortho,
+        radial_rate=radial / steps if homog else None, diverged=diverged, seconds=seconds)
+    if direct:
+        dres = lyapunov_max_direct(system, steps, h0=h_init, transient=transient,
+                                   warmup=tangent_transient, eps=direct_eps, rng=gen,
+                                   direction=g[..., :, 0], normalize=normalize)
+        result.direct_lambda_max = dres.lambda_max
+        result.direct_eps = float(direct_eps)
+    return result
+
+
+def _nanmax(a: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        allnan = np.all(np.isnan(a), axis=-1)
+        out = np.max(np.where(np.isnan(a), -np.inf, a), axis=-1)
+    return np.where(allnan, np.nan, out)
+
+
+def lyapunov_max(system, steps: int, **kwargs) -> np.ndarray:
+    """lambda_max only (k = 1: the frame is one normalized tangent vector), shape = batch.
+
+    Natural log per iteration; keyword arguments as :func:`lyapunov_spectrum`.
+
+    >>> from rnnchaos.networks.vector import LinearMap
+    >>> round(float(lyapunov_max(LinearMap([[3.0, 0.0], [0.0, 1.0]]), 50, transient=0,
+    ...                         tangent_transient=50)), 6)
+    1.098612
+    """
+    return lyapunov_spectrum(system, steps, k=1, **kwargs).exponents[..., 0]
+
+
+# ---------------------------------------------------------------- direct check
+@dataclass
+class DirectResult:
+    """lambda_max from two nearby trajectories (natural log per iteration), shape = batch.
+
+    Returned by :func:`lyapunov_max_direct`; ``seed`` records its ``rng``.
+    """
+
+    lambda_max: np.ndarray
+    steps: int
+    eps: float
+    renorm_interval: int
+    seed: Any
+
+
+def lyapunov_max_direct(system, steps: int, *, h0: Any = None, transient: int = 1000,
+                        warmup: int = 0, eps: float = 1e-8, renorm_interval: int = 1,
+                        rng: Any = 0, direction: Any = None,
+                        normalize: bool | None = None) -> DirectResult:
+    """lambda_max by direct simulation of two trajectories (no Jacobian; Benettin 1976).
+
+    A reference orbit h_t and a companion g_t start eps apart along a random
+    unit direction; every ``renorm_interval`` steps their distance delta is
+    measured, log(delta / eps) accumulated, and g pulled back to distance eps
+    along g - h.  lambda_max = sum log(delta/eps) / steps, natural log per
+    iteration.  For positively homogeneous maps both states are divided by
+    |h_t| each step (the same factor), which keeps their relative separation.
+
+    ``transient`` steps move the reference state alone; then ``warmup`` steps
+    run the pair without accumulating (the separation turns into the leading
+    Oseledets direction, as the QR method's ``tangent_transient``).
+    ``rng`` draws h0 (when not given; as :func:`lyapunov_spectrum`) and then
+    the initial direction, unless ``direction`` (..., d) is given.  Accuracy:
+    agrees with the QR method's lambda_1 to O(eps) plus the finite-time error
+    (none when both start along the same vector); maps with kinks (ReLU) add
+    O(eps) per crossing.
+
+    >>> from rnnchaos.networks.vector import HenonMap
+    >>> r = lyapunov_max_direct(HenonMap(), 20000, h0=[0.1, 0.1], transient=100)
+    >>> abs(float(r.lambda_max) - 0.4192) < 0.01
+    True
+    """
+    steps = _count("steps", steps, 1)
+    transient = _count("transient", transient, 0)
+    warmup = _count("warmup", warmup, 0)
+    renorm_interval = _count("renorm_interval", renorm_interval, 1)
+    if not (isinstance(eps, float) or isinstance(eps, Integral)) or not 0 < eps < 1:
+        raise SpecError("eps", f"must be a number in (0, 1), got {eps!r}")
+    seed = seed_record(rng)
+    gen = as_generator(rng)
+    d = _dim(system)
+    homog = _homogeneous(system, normalize)
+    batch = tuple(getattr(system, "batch_shape", ()) or ())
+    h, batch = _initial_state(system, gen, batch, h0)
+    if direction is None:
+        u = gen.standard_normal(batch + (d,))
+    else:
+        u = np.broadcast_to(np.asarray(direction, dtype=np.float64), batch + (d,)).copy()
+    norm = np.linalg.norm(u, axis=-1, keepdims=True)
+    if not np.all(np.isfinite(norm) & (norm > 0)):
+        raise SpecError("direction", "must be finite and non-zero")
+    u /= norm
+    total = np.zeros(batch)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        h = iterate(system, h, transient, normalize=homog)[0]
+        g = h + eps * u
+        for t in range(-warmup, steps):
+            h, g = system.step(h), system.step(g)
+            if homog:  # divide both by |h|; the factor is added back to the log distance
+                r = np.linalg.norm(h, axis=-1, keepdims=True)
+                r = np.where(r > 0, r, 1.0)
+                h, g = h / r, g / r
+                if t >= 0:
+                    total += np.log(r[..., 0])
+            if t < 0 or (t + 1) % renorm_interval == 0 or t == steps - 1:
+                delta = g - h
+                dist = np.linalg.norm(delta, axis=-1)
+                if t >= 0:
+                    total += np.log(dist / eps)
+                ok = (dist > 0)[..., None]
+                g = np.where(ok, h + delta * (eps / np.where(dist > 0, dist, 1.0))[..., None],
+                             h + eps * u)
+    return DirectResult(total / steps, steps, float(eps), renorm_interval, seed)
+
+
+# ---------------------------------------------------------------- derived quantities
+def _ky_one(lam: np.ndarray, complete: bool) -> float:
+    if np.any(np.isnan(lam)):
+        return math.nan
+    lam = np.sort(lam)[::-1]
+    csum = np.cumsum(lam)
+    j = int(np.sum(csum >= 0))  # csum is concave in j, so {csum >= 0} is a prefix
+    if j == 0:
+        return 0.0
+    if j == lam.size:
+        return float(j) if complete else math.nan
+    return j + float(csum[j - 1]) / abs(float(lam[j]))
+
+
+def kaplan_yorke_dimension(exponents: Any, complete: bool = True) -> np.ndarray | float:
+    """Kaplan-Yorke (Lyapunov) dimension D = j + (lambda_1 + ... + lambda_j) / |lambda_{j+1}|.
+
+    j is the largest index with lambda_1 + ... + lambda_j >= 0 (exponents sorted
+    descending; any consistent log base).  D = 0 when lambda_1 < 0, and D = n
+    when every partial sum is >= 0 and the n exponents are the full spectrum
+    (``complete``); for a leading-k list that never turns negative the
+    dimension is undecided: NaN.  Works along the last axis.
+
+    >>> round(kaplan_yorke_dimension([0.4192, -1.6232]), 3)
+    1.258
+    """
+    lam = np.asarray(exponents, dtype=np.float64)
+    if lam.ndim == 0 or lam.shape[-1] == 0:
+        raise SpecError("exponents", "expected a non-empty list of exponents")
+    out = np.array([_ky_one(x, complete) for x in lam.reshape(-1, lam.shape[-1])]).reshape(lam.shape[:-1])
+    return float(out) if out.ndim == 0 else out
+
+
+def ks_entropy_bound(exponents: Any) -> np.ndarray | float:
+    """Sum of the positive Lyapunov exponents (natural log per iteration).
+
+    By Pesin's inequality (Ruelle) the Kolmogorov-Sinai entropy is at most this
+    sum; with a leading-k list it is the full sum when lambda_k < 0.  NaN
+    propagates.  Works along the last axis.
+
+    >>> ks_entropy_bound([0.5, 0.25, -1.0])
+    0.75
+    """
+    lam = np.asarray(exponents, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        out = np.sum(np.where(np.isnan(lam), np.nan, np.maximum(lam, 0.0)), axis=-1)
+    return float(out) if np.ndim(out) == 0 else out

@@ -1,0 +1,260 @@
+"""The paper's random networks as presets, in two flavours, with a seeding contract.
+
+Networks (weights in torch shape (out, in); k = ``width``)
+----------------------------------------------------------
+* **A** (``paper_a``): f(x) = W2 act(W1 x + b1), no output bias (the bias is
+  exactly 0.0 and draws nothing), identity output.  The paper uses act = relu.
+* **B** (the ``paper_row1`` .. ``paper_glorot`` rows):
+  f(x) = out_act(clip?(W2 act(W1 x + b1) + b2)), act in {relu, tanh}; the
+  output activation is act, except ``paper_row1`` whose output is identity.
+* ``depth=3`` inserts one more hidden k x k layer (network C) after layer 1;
+  ``clip=True`` clips the output pre-activation to [0, 1].
+
+How layers are represented (every layer is act(W x + b) with one activation):
+the clipped output layer gets activation hardtanh(min_val=0, max_val=1).
+For a relu or identity output nothing else is needed (relu(clip(z)) ==
+clip(z)); for a tanh output one fixed 1 x 1 layer is appended: weight
+[[1.0]], bias [0.0], activation tanh (it draws nothing and ignores gain).
+
+What each preset draws (scheme strings of :mod:`rnnchaos.networks.init`; every std is a
+standard deviation; biases use their layer's fan_in / fan_out)::
+
+  preset          flavour      layer 1 (1->k) w | b                 hidden k->k (depth 3) w | b        output (k->1) w | b            out act
+  paper_a         as_coded     normal(std=2/(k+1)) | same           same as layer 1                    normal(std=2/(k+1)) | zeros    identity
+  paper_a         as_labelled  glorot_normal | glorot_normal        same as layer 1                    glorot_normal | zeros          identity
+  paper_row1      both         ones | he_normal                     he_normal | he_normal              he_normal | he_normal          identity
+  paper_he        both         he_normal | he_normal                he_normal | he_normal              he_normal | he_normal          act
+  paper_he_u      as_coded     he_normal | uniform(a=0, b=1)        he_normal | uniform(a=0, b=1)      he_normal | uniform(a=0, b=1)  act
+  paper_he_u      as_labelled  he_normal | uniform(a=-1, b=1)       he_normal | uniform(a=-1, b=1)     he_normal | uniform(a=-1,b=1)  act
+  paper_normal_k  as_coded     normal(std=1/k) | normal(std=1/k)    normal(std=1/k) | same             normal(std=1) | normal(std=1)  act
+  paper_normal_k  as_labelled  normal(std=1/sqrt(k)) | truncated_normal(std=1, a=-1, b=1), the same in every layer      act
+  paper_glorot    both         glorot_normal | glorot_normal        glorot_normal | glorot_normal      glorot_normal | glorot_normal  act
+
+``as_coded`` is what the notebooks' code draws (its "variance" is a std:
+he_normal = std sqrt(2/fan_in), glorot_normal = std sqrt(2/(fan_in+fan_out)),
+normal_k = std 1/fan_out, uniform = U[0, 1), network A = std 2/(k+1)).
+``as_labelled`` is what the labels say: true Glorot for A, N(0, 1/k) as a
+*variance* (std 1/sqrt(k)), TR(-1, 1) as a normal truncated to [-1, 1], U as
+U(-1, 1).  Row 1 is labelled "w = 1, b = He | He, He, identity" in both the
+notebook tables and PAPER.md (layer-1 bias He, not zeros), and its depth-3
+table has a He | He middle layer; the presets follow those labels.  ``gain``
+multiplies every random layer's scale, the ``ones`` weights of row 1 included.
+
+Checked against every notebook copy (Depth_2, NEW_DEPTH_2, Depth_3 x2, NEW_DEPTH_3,
+the first probability notebook): pass = act(in) -> [act(mid)] -> clip?(out) -> act;
+the clip is of the output pre-activation to [0, 1] and the output activation is
+always applied after it; He uses fan_in (= n_inputs) for weights and biases,
+normal_k uses 1/fan_out (= 1/n_neurons), Glorot fan_in + fan_out; the tanh
+tables switch every activation to tanh; window 1 (B, C) and 2 (A).  The saved
+code has no identity output, so row 1's identity output follows its label.
+Published cells the saved code does not reproduce are listed, with reasons, in
+:data:`rnnchaos.reporting.reproduce.KNOWN_DIFFERENCES`.
+
+Seeding contract
+----------------
+Network number ``I`` of the stream defined by seed ``S`` is
+``preset.sample(numpy.random.default_rng(numpy.random.SeedSequence(S, spawn_key=(I,))))``
+(:func:`network_seed`, :func:`sample_preset`); this is also
+``SeedSequence(S).spawn(I + 1)[I]``.  Within a network the draw order is that
+of :func:`rnnchaos.networks.init.sample_network`: layer by layer, weight then bias.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import SpecError
+from .init import Scheme, as_generator, make_scheme, sample_network
+from .model import Activation, ScalarRNN
+
+#: Preset names (a fixed contract).
+PRESETS = ("paper_a", "paper_row1", "paper_he", "paper_he_u", "paper_normal_k", "paper_glorot")
+FLAVOURS = ("as_coded", "as_labelled")
+PRESET_ACTIVATIONS = ("relu", "tanh")
+DEPTHS = (2, 3)
+
+_IDENTITY_OUTPUT = frozenset({"paper_a", "paper_row1"})
+_CLIP = Activation.from_spec("hardtanh", {"min_val": 0.0, "max_val": 1.0})
+
+
+class LayerPlan(NamedTuple):
+    """How one layer of a preset is drawn: shape, schemes, activation, gain."""
+
+    in_features: int
+    out_features: int
+    weight: Scheme
+    bias: Scheme
+    activation: Activation
+    gain: float
+
+
+def _s(name: str, **params: float) -> Scheme:
+    return make_scheme(name, params)
+
+
+def _row_schemes(name: str, k: int, flavour: str) -> tuple[tuple[Scheme, Scheme], ...]:
+    """(weight, bias) schemes of the (first, hidden, output) layers of a preset."""
+    coded = flavour == "as_coded"
+    he, glorot = _s("he_normal"), _s("glorot_normal")
+    if name == "paper_a":
+        w = _s("normal", std=2.0 / (k + 1)) if coded else glorot
+        return (w, w), (w, w), (w, _s("zeros"))
+    if name == "paper_row1":
+        return (_s("ones"), he), (he, he), (he, he)
+    if name == "paper_he":
+        return ((he, he),) * 3
+    if name == "paper_he_u":
+        u = _s("uniform", a=0.0, b=1.0) if coded else _s("uniform", a=-1.0, b=1.0)
+        return ((he, u),) * 3
+    if name == "paper_normal_k":
+        if coded:  # std 1/fan_out in every layer
+            inner, out = _s("normal", std=1.0 / k), _s("normal", std=1.0)
+            return (inner, inner), (inner, inner), (out, out)
+        w, b = _s("normal", std=1.0 / math.sqrt(k)), _s("truncated_normal", std=1.0, a=-1.0, b=1.0)
+        return ((w, b),) * 3
+    return ((glorot, glorot),) * 3  # paper_glorot
+
+
+def _check_choice(field_name: str, value: Any, choices: tuple) -> Any:
+    if isinstance(value, bool) or value not in choices:
+        raise SpecError(field_name, f"must be one of {', '.join(map(str, choices))}, got {value!r}")
+    return value
+
+
+def _check_width(width: Any) -> int:
+    if isinstance(width, bool) or not isinstance(width, Integral) or width < 1:
+        raise SpecError("width", f"must be an integer >= 1, got {width!r}")
+    return int(width)
+
+
+def _check_gain(gain: Any) -> float:
+    if isinstance(gain, bool) or not isinstance(gain, Real) or not math.isfinite(gain) or not gain > 0:
+        raise SpecError("gain", f"must be a finite number > 0, got {gain!r}")
+    return float(gain)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A validated paper preset; :meth:`sample` draws one :class:`ScalarRNN`.
+
+    Build it with :func:`build_preset`.  ``plan`` lists how each layer is drawn.
+
+    >>> p = build_preset("paper_he", 3, depth=3)
+    >>> [(l.out_features, l.in_features, l.activation.name) for l in p.plan]
+    [(3, 1, 'relu'), (3, 3, 'relu'), (1, 3, 'relu')]
+    """
+
+    name: str
+    width: int = 2
+    activation: str = "relu"
+    clip: bool = False
+    depth: int = 2
+    flavour: str = "as_coded"
+    gain: float = 1.0
+    plan: tuple[LayerPlan, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or self.name not in PRESETS:
+            raise SpecError("preset", f"unknown preset {self.name!r}; choose one of {', '.join(PRESETS)}")
+        object.__setattr__(self, "width", _check_width(self.width))
+        _check_choice("activation", self.activation, PRESET_ACTIVATIONS)
+        if not isinstance(self.clip, bool):
+            raise SpecError("clip", f"must be true or false, got {self.clip!r}")
+        if not isinstance(self.depth, Integral):
+            raise SpecError("depth", f"must be one of 2, 3, got {self.depth!r}")
+        object.__setattr__(self, "depth", int(_check_choice("depth", self.depth, DEPTHS)))
+        _check_choice("flavour", self.flavour, FLAVOURS)
+        object.__setattr__(self, "gain", _check_gain(self.gain))
+        object.__setattr__(self, "plan", self._make_plan())
+
+    def _make_plan(self) -> tuple[LayerPlan, ...]:
+        k, g = self.width, self.gain
+        first, hidden, output = _row_schemes(self.name, k, self.flavour)
+        act = Activation.from_spec(self.activation)
+        out_act = Activation.from_spec("identity" if self.name in _IDENTITY_OUTPUT else self.activation)
+        plan = [LayerPlan(1, k, *first, act, g)]
+        if self.depth == 3:
+            plan.append(LayerPlan(k, k, *hidden, act, g))
+        plan.append(LayerPlan(k, 1, *output, _CLIP if self.clip else out_act, g))
+        if self.clip and out_act.name == "tanh":
+            plan.append(LayerPlan(1, 1, _s("ones"), _s("zeros"), out_act, 1.0))
+        return tuple(plan)
+
+    def sample(self, rng: Any) -> ScalarRNN:
+        """Draw one network; ``rng`` is a Generator, an int seed or a SeedSequence.
+
+        >>> p = build_preset("paper_a")
+        >>> p.sample(1) == p.sample(np.random.default_rng(1))
+        True
+        """
+        plan = self.plan
+        return sample_network([plan[0].in_features] + [l.out_features for l in plan],
+                              [l.activation for l in plan], [l.weight for l in plan],
+                              [l.bias for l in plan], as_generator(rng),
+                              gain=[l.gain for l in plan], cls=ScalarRNN)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-able description: name, options, and per-layer scheme strings.
+
+        >>> build_preset("paper_a").describe()["layers"][1]["bias"]
+        'zeros'
+        """
+        return {
+            "name": self.name, "flavour": self.flavour, "width": self.width,
+            "activation": self.activation, "clip": self.clip, "depth": self.depth,
+            "gain": self.gain,
+            "layers": [{"shape": [l.out_features, l.in_features], "weight": str(l.weight),
+                        "bias": str(l.bias), "activation": l.activation.to_spec()["activation"],
+                        "activation_params": dict(l.activation.params), "gain": l.gain}
+                       for l in self.plan],
+            "seeding": "network I of seed S is drawn from numpy.random.default_rng("
+                       "numpy.random.SeedSequence(S, spawn_key=(I,))); per layer, weight then bias",
+        }
+
+
+def build_preset(name: str, width: int = 2, *, activation: str = "relu", clip: bool = False,
+                 depth: int = 2, flavour: str = "as_coded", gain: float = 1.0) -> Preset:
+    """The validated :class:`Preset` ``name`` (one of :data:`PRESETS`) with these options.
+
+    Raises SpecError naming the field: preset, width, activation, clip, depth, flavour, gain.
+
+    >>> build_preset("paper_normal_k", 4, flavour="as_labelled").describe()["layers"][0]["bias"]
+    'truncated_normal(std=1.0, a=-1.0, b=1.0)'
+    """
+    return Preset(name, width, activation, clip, depth, flavour, gain)
+
+
+def _check_index(field_name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise SpecError(field_name, f"must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def network_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """``SeedSequence(seed, spawn_key=(index,))``: the seed of network ``index`` of stream ``seed``.
+
+    Equal to ``SeedSequence(seed).spawn(index + 1)[index]``.
+
+    >>> network_seed(7, 3).spawn_key
+    (3,)
+    """
+    return np.random.SeedSequence(_check_index("seed", seed), spawn_key=(_check_index("index", index),))
+
+
+def sample_preset(preset: Preset | str, seed: int, index: int = 0) -> ScalarRNN:
+    """Network number ``index`` of the stream ``seed``: ``preset.sample(default_rng(network_seed(seed, index)))``.
+
+    ``preset`` may be a :class:`Preset` or a preset name (default options).
+
+    >>> sample_preset("paper_he", 5, 2) == build_preset("paper_he").sample(network_seed(5, 2))
+    True
+    """
+    if isinstance(preset, str):
+        preset = build_preset(preset)
+    if not isinstance(preset, Preset):
+        raise SpecError("preset", f"expected a Preset or a preset name, got {preset!r}")
+    return preset.sample(np.random.default_rng(network_seed(seed, index)))
