@@ -10,7 +10,7 @@ import pytest
 from rnnchaos import ScalarRNN, verify_certificate
 from rnnchaos.cli.main import main
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def run(args, stdin=None):
@@ -47,14 +47,11 @@ def test_text_summary_and_stdin():
     assert "Li-Yorke" in out and "2/7" in out
 
 
-def test_continuum_is_reported_as_interval(capsys):
+def test_continuum_is_reported_as_interval(capsys, tmp_path):
     spec = '{"layers": [{"weight": [[1.0]], "bias": [0.0], "activation": "relu"}]}'
-    path = Path(__file__).parent / "_relu_tmp.json"
-    try:
-        path.write_text(spec)
-        assert main(["analyze", str(path), "--max-period", "2", "--json"]) == 0
-    finally:
-        path.unlink()
+    path = tmp_path / "relu.json"
+    path.write_text(spec)
+    assert main(["analyze", str(path), "--max-period", "2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["orbits"] == [{"period": 1, "continuum": True, "points": [["0", "inf"]],
                               "open_ends": [[False, False]]}]

@@ -14,7 +14,7 @@ from rnnchaos.errors import SpecError
 from rnnchaos.exact.entropy import verify_lower_certificate
 from rnnchaos.networks.model import ScalarRNN
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 TENT = os.path.join(EXAMPLES, "tent.json")
 LIPSCHITZ = os.path.join(EXAMPLES, "lipschitz.json")
 LOG2 = math.log(2)

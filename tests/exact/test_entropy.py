@@ -39,7 +39,7 @@ from rnnchaos.networks.model import ScalarRNN  # noqa: E402
 LOG2 = math.log(2)
 LOGPHI = math.log((1 + math.sqrt(5)) / 2)
 ULP = 2.0 ** -52
-EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 
 TENT = PiecewiseLinear.from_breaks([0, "1/2"], [0, 2, -2], [0, 0, 2])
 # P-linear map of the orbit 1 -> 2 -> 3 -> 1, flat tails: f(1) = 2, f(2) = 3, f(3) = 1
