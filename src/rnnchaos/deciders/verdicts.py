@@ -107,8 +107,6 @@ import numpy as np
 
 from .._lib.jit import HAVE_NUMBA, njit, run_chunks
 from ..errors import SpecError
-from .itineraries import NO, SCRATCH_COLUMNS, UNKNOWN, YES, periodic_itinerary, scratch_rows
-from .pieces import KINK_COLUMNS, PIECE_COLUMNS, build_pieces, flat_orbits, piece_capacity
 from ..exact.periodic import MAX_PERIOD, periodic_orbits
 from ..networks.batch import (
     ACT_HARDTANH,
@@ -117,6 +115,21 @@ from ..networks.batch import (
     ACT_RELU,
     NetworkBatch,
     activation_code,
+)
+from .itineraries import (
+    NO,
+    SCRATCH_COLUMNS,
+    UNKNOWN,
+    YES,
+    periodic_itinerary,
+    scratch_rows,
+)
+from .pieces import (
+    KINK_COLUMNS,
+    PIECE_COLUMNS,
+    build_pieces,
+    flat_orbits,
+    piece_capacity,
 )
 
 CRITERIA = ("period_2", "period_3", "positive_entropy", "reference_test")
