@@ -7,14 +7,10 @@ with dyadic weights (ties, continua, fixed points on kinks) and exactly known ma
 """
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pytest
 
-import rnnchaos.deciders.reference as reference_mod
-import rnnchaos.deciders.verdicts as verdicts_mod
-import rnnchaos.networks.batch as batch_mod
 from rnnchaos import SpecError
 from rnnchaos.deciders.reference import (
     notebook_loop_reference_test,
@@ -285,11 +281,6 @@ def test_sample_preset_batch_follows_the_seeding_contract(name, flavour):
                    build_preset(name, 4, flavour=flavour, depth=3, clip=True)):
         batch = sample_preset_batch(preset, 5, 17, 6)
         assert all(batch.network(i) == sample_preset(preset, 5, 17 + i) for i in range(6))
-
-
-def test_docstring_examples():
-    for mod in (batch_mod, reference_mod, verdicts_mod):
-        assert doctest.testmod(mod).failed == 0
 
 
 def test_forward_agrees_with_scalar_network_to_a_few_ulps():
