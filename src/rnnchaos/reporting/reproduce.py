@@ -52,7 +52,7 @@ COLUMNS = (
     Column("d3_w2_relu", "depth 3, width 2 (ReLU)", 2, "relu", False, 3),
 )
 
-#: Published percentages (shared/PAPER.md section 5); a tuple lists both notebook copies.
+#: Published percentages (docs/notebooks.md); a tuple lists both notebook copies.
 PUBLISHED: dict[str, dict[str, Any]] = {
     "paper_a": {"w2_relu": 2.28},
     "paper_row1": dict(zip([c.key for c in COLUMNS], [13.77, 4.7, 6.6, 7.8, 15.8, 0.8])),
@@ -291,7 +291,7 @@ def _table_html(rows) -> str:
 
 EXPLANATION = """
 <h2>Why the published numbers differ from the exact ones</h2>
-<p>The notebooks decide "chaos" with a grid test (shared/PAPER.md section 4): on 163 points of
+<p>The notebooks decide "chaos" with a grid test: on 163 points of
 [-w, w] they overwrite the grid with f(X) <em>in place</em> and then apply f three more times, so
 the second curve is <b>f<sup>4</sup></b>, not f<sup>3</sup>.  A network is called chaotic when
 x - f<sup>4</sup>(x) changes sign more often than x - f(x).  Extra sign changes of

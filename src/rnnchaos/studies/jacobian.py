@@ -1,6 +1,6 @@
 """The paper's 64-d Jacobian threshold experiment, P(lambda_max > 0) sweeps, mean-field theory.
 
-The experiment (shared/PAPER.md, section 6)
+The experiment (docs/notebooks.md, "Higher dimensions")
 -------------------------------------------
 Maps f(h) = W2 relu(W1 h) on R^64 (torch ``Linear(64,64) -> ReLU ->
 Linear(64,64)``, weights N(0, std^2), biases zero); the notebook reports the
