@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import NotPiecewiseLinearError, ResourceLimitError, RnnchaosError, SpecError
+from .errors import NotPiecewiseLinearError, ResourceLimitError, RnnchaosError, SpecError  # noqa: F401
 
 __version__ = "0.1.0"
 

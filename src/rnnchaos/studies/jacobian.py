@@ -59,9 +59,18 @@ from ..networks.vector import VectorRNN, build_vector_preset, sample_vector_batc
 from .stats import wilson_interval
 
 __all__ = [
-    "PAPER_INPUT", "PAPER_STDS", "PUBLISHED", "TANGENT_STREAM", "paper_maps", "jacobians_at",
-    "spectral_radius", "spectral_norm", "mean_field_critical_std", "mean_field_critical_gain",
-    "threshold_experiment", "lambda_max_sweep", "report_section",
+    "PAPER_INPUT",
+    "PAPER_STDS",
+    "PUBLISHED",
+    "TANGENT_STREAM",
+    "paper_maps",
+    "jacobians_at",
+    "spectral_radius",
+    "spectral_norm",
+    "mean_field_critical_std",
+    "mean_field_critical_gain",
+    "threshold_experiment",
+    "lambda_max_sweep",
 ]
 
 #: A hand-written 8x8 digit "3", raw pixel values 0..16 (sklearn digits' range), row by row.
