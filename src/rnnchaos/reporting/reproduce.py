@@ -21,6 +21,7 @@ from .._lib.atomic import atomic_write_bytes
 from .._lib.optional import require
 from ..deciders.criteria import CRITERIA
 from ..studies.sweep import make_config, read_results, run_sweep
+from .plotting import pyplot
 
 ROWS = ("paper_row1", "paper_he", "paper_he_u", "paper_normal_k", "paper_glorot")
 ROW_LABELS = {
@@ -162,9 +163,7 @@ def run_gain(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, A
 # ---------------------------------------------------------------- figures
 def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
     """P(criterion) against ``xkey`` with 95% bands: linear scale, and log scale for rare events."""
-    matplotlib = require("matplotlib", "the reproduce report's figures")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
     groups = sorted({(r["criterion"], r["width"] if xkey == "gain" else None) for r in rows},
@@ -195,9 +194,7 @@ def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
 
 
 def _table_figure(rows, path: Path) -> None:
-    matplotlib = require("matplotlib", "the reproduce report's figures")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
 
     col = COLUMNS[0]
