@@ -62,7 +62,12 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import NotPiecewiseLinearError, ResourceLimitError, RnnchaosError, SpecError  # noqa: F401
+from .errors import (  # noqa: F401
+    NotPiecewiseLinearError,
+    ResourceLimitError,
+    RnnchaosError,
+    SpecError,
+)
 
 __version__ = "0.1.0"
 
