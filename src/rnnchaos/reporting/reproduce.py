@@ -373,8 +373,7 @@ def reproduce(out: str | os.PathLike = "rnnchaos-report", *, mode: str = "quick"
     gain_rows = run_gain(out, plan, seed, workers)
     extra = ""
     if sections:
-        from ..reporting import figures_scalar
-        from ..studies import jacobian
+        from . import figures_scalar, jacobian
         extra = (figures_scalar.report_section(out, mode, seed)
                  + jacobian.report_section(out, mode, seed))
     return write_report(out, mode, plan, seed, tables, width_rows, gain_rows,
