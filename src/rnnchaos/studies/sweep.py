@@ -7,9 +7,11 @@ Layout of the output directory::
   results.parquet        one row per cell and criterion (written at the end)
   networks.parquet       one row per network (only with per_network=True)
 
-Every chunk file is written atomically (temporary file + os.replace), so an
-interrupted sweep (Ctrl-C, kill -9) restarted with the same command recomputes
-only the missing chunks: no cell lost, none counted twice.  Network I of a cell
+The directory is a :class:`rnnchaos._lib.store.ChunkStore`: every chunk file is written
+atomically (temporary file + os.replace) with the hash of the configuration beside its
+data, so an interrupted sweep (Ctrl-C, kill -9, a Dask run stopped half way) restarted with
+the same command -- on any executor -- recomputes only the missing chunks: no cell lost,
+none counted twice; a chunk or manifest of another configuration is refused, never reused.  Network I of a cell
 is network I of the root seed's stream (``rnnchaos sample --preset P --width K
 --gain G --seed S --index I``): cells that differ only by gain share their
 underlying random numbers (common random numbers, which sharpens comparisons
@@ -24,22 +26,21 @@ import platform
 import socket
 import subprocess
 import sys
-from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._lib.atomic import atomic_write_bytes, atomic_write_table
+from .._lib.atomic import atomic_write_table
 from .._lib.optional import require
 from .._lib.progress import Progress
-from .._lib.runner import make_pool
-from ..deciders.criteria import CRITERIA, check_criteria
+from .._lib.runner import Executor, executor_for, run_tasks
+from .._lib.store import MANIFEST, ChunkStore
+from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
 from .montecarlo import DEFAULT_CHUNK, CriterionEstimate, chunk_verdicts
 
-MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
 NETWORKS = "networks.parquet"
 
@@ -110,6 +111,8 @@ def make_config(presets, widths, gains, n, seed, **options) -> SweepConfig:
         raise SpecError("n", f"must be an integer >= 1, got {n!r}")
     if "criteria" in options:
         options["criteria"] = check_criteria(options["criteria"])
+    if "entropy_max_period" in options:  # checked here, not first in a worker
+        options["entropy_max_period"] = check_entropy_max_period(options["entropy_max_period"])
     if options.get("chunk_size", DEFAULT_CHUNK) < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {options['chunk_size']}")
     cfg = SweepConfig(presets, widths, gains, n, _check_index("seed", seed), **options)
@@ -140,20 +143,17 @@ def _utc_now() -> str:
 
 
 # ---------------------------------------------------------------- running
-def _chunk_path(out: Path, cell: str, start: int) -> Path:
-    return out / "chunks" / cell / f"{start:012d}.npz"
-
-
 def _chunk_task(args):
+    """One block: the verdict arrays of networks start .. start+size-1 of one cell."""
     cfg, cell, name, k, g, start, size = args
-    arrays = chunk_verdicts(cfg.preset(name, k, g), cfg.seed, start, size, cfg.criteria,
-                            cfg.entropy_max_period)
-    return args, arrays
+    return chunk_verdicts(cfg.preset(name, k, g), cfg.seed, start, size, cfg.criteria,
+                          cfg.entropy_max_period)
 
 
-def _save_chunk(path: Path, arrays: dict, size: int, per_network: bool) -> None:
-    import io
-    payload = {"size": np.array(size)}
+def _chunk_arrays(arrays: dict, per_network: bool) -> dict[str, np.ndarray]:
+    """What a chunk file keeps of a block's verdicts: counts, pending flags, and the
+    verdicts themselves with ``per_network``."""
+    payload = {}
     for c, v in arrays.items():
         if v is None:
             payload[f"pending__{c}"] = np.array(True)
@@ -161,31 +161,22 @@ def _save_chunk(path: Path, arrays: dict, size: int, per_network: bool) -> None:
             payload[f"count__{c}"] = np.array(int(np.sum(v)))
             if per_network:
                 payload[f"net__{c}"] = np.asarray(v, dtype=bool)
-    buf = io.BytesIO()
-    np.savez(buf, **payload)
-    atomic_write_bytes(path, buf.getvalue())
+    return payload
 
 
-def _open_manifest(out: Path, cfg: SweepConfig) -> dict[str, Any]:
-    path = out / MANIFEST
-    if path.exists():
-        try:
-            old = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise SpecError("out", f"{path} is unreadable ({exc}); move it away to start afresh") from None
-        if old.get("config") != cfg.to_json():
-            raise SpecError("out", f"{out} holds a sweep with a different configuration; use "
-                            "another --out directory (nothing was overwritten)")
-        old.setdefault("runs", []).append({"started_utc": _utc_now(), **_environment()})
-        return old
-    return {"config": cfg.to_json(), "root_seed": cfg.seed,
-            "network_seed": "numpy.random.SeedSequence(seed, spawn_key=(index,)) per cell",
-            "runs": [{"started_utc": _utc_now(), **_environment()}]}
+def open_store(cfg: SweepConfig, out: str | os.PathLike) -> ChunkStore:
+    """The sweep's chunk store in ``out``, checked (manifest and chunks); nothing written."""
+    return ChunkStore(out, "sweep", cfg.to_json()).open()
 
 
-def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: int = 1,
+def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: "int | Executor" = 1,
               progress: bool | None = None) -> Path:
     """Run (or resume) the sweep ``cfg`` into directory ``out``; returns the results path.
+
+    ``workers``: a number of local worker processes, or an Executor (a Dask cluster, see
+    :mod:`rnnchaos._lib.runner`); the results do not depend on it.  Everything is checked
+    before the first write: the config (by :func:`make_config`), the manifest and every
+    chunk already in ``out`` (:mod:`rnnchaos._lib.store`).
 
     >>> cfg = make_config("paper_he", "2", "1", n=64, seed=0, criteria=("period_2",))
     >>> import tempfile; d = tempfile.mkdtemp()
@@ -193,57 +184,30 @@ def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: int = 1,
     'results.parquet'
     """
     require("pyarrow", "writing Parquet results")  # fail before any work
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SpecError("out", f"{out} exists and is not a directory")
-    manifest = _open_manifest(out, cfg)
-    atomic_write_bytes(out / MANIFEST, json.dumps(manifest, indent=2).encode())
-    todo, already = [], 0
-    for cell, name, k, g in cfg.cells():
-        for start in range(0, cfg.n, cfg.chunk_size):
-            size = min(cfg.chunk_size, cfg.n - start)
-            if _chunk_path(out, cell, start).exists():
-                already += size
-            else:
-                todo.append((cfg, cell, name, k, g, start, size))
-    bar = Progress(len(list(cfg.cells())) * cfg.n, progress)
-    bar.update(already)
-    try:
-        _run_tasks(todo, out, cfg, workers, bar)
-    finally:
-        bar.close()
-    path = _assemble(cfg, out)
-    manifest["runs"][-1]["finished_utc"] = _utc_now()
-    manifest["complete"] = True
-    atomic_write_bytes(out / MANIFEST, json.dumps(manifest, indent=2).encode())
+    store = open_store(cfg, out)
+    blocks = [(cfg, cell, name, k, g, start, min(cfg.chunk_size, cfg.n - start))
+              for cell, name, k, g in cfg.cells() for start in range(0, cfg.n, cfg.chunk_size)]
+    todo = [b for b in blocks if not store.has(b[1], b[5])]
+    with executor_for(workers) as executor:
+        store.begin_run({"started_utc": _utc_now(), "executor": executor.name, **_environment()},
+                        {"root_seed": cfg.seed, "network_seed":
+                         "numpy.random.SeedSequence(seed, spawn_key=(index,)) per cell"})
+        bar = Progress(sum(b[6] for b in blocks), progress)
+        bar.update(sum(b[6] for b in blocks) - sum(b[6] for b in todo))
+        try:
+            labels = [f"{b[1]} networks {b[5]}..{b[5] + b[6] - 1}" for b in todo]
+            for i, arrays in run_tasks(executor, _chunk_task, todo, labels=labels, ordered=False):
+                _, cell, _, _, _, start, size = todo[i]
+                store.save(cell, start, size, _chunk_arrays(arrays, cfg.per_network))
+                bar.update(size)
+        finally:
+            bar.close()
+    path = _assemble(cfg, store)
+    store.finish_run(finished_utc=_utc_now())
     return path
 
 
-def _run_tasks(todo, out, cfg, workers, bar):
-    if workers <= 1:
-        for task in todo:
-            args, arrays = _chunk_task(task)
-            _save_chunk(_chunk_path(out, args[1], args[5]), arrays, args[6], cfg.per_network)
-            bar.update(args[6])
-        return
-    with make_pool(workers) as pool:
-        pending, queue = set(), list(reversed(todo))
-        try:
-            while queue or pending:
-                while queue and len(pending) < 2 * workers:  # bounded: streaming memory
-                    pending.add(pool.submit(_chunk_task, queue.pop()))
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    args, arrays = fut.result()
-                    _save_chunk(_chunk_path(out, args[1], args[5]), arrays, args[6], cfg.per_network)
-                    bar.update(args[6])
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
-
-
-def _assemble(cfg: SweepConfig, out: Path) -> Path:
+def _assemble(cfg: SweepConfig, store: ChunkStore) -> Path:
     pa = require("pyarrow", "writing Parquet results")
     rows: dict[str, list] = {k: [] for k in ("preset", "width", "gain", "activation", "clip",
                                              "depth", "flavour", "criterion", "count", "n", "p",
@@ -254,21 +218,21 @@ def _assemble(cfg: SweepConfig, out: Path) -> Path:
         counts: dict[str, int | None] = {c: 0 for c in cfg.criteria}
         n = 0
         for start in range(0, cfg.n, cfg.chunk_size):
-            with np.load(_chunk_path(out, cell, start)) as z:
-                size = int(z["size"])
+            size = min(cfg.chunk_size, cfg.n - start)
+            z = store.load(cell, start, size)
+            for c in cfg.criteria:
+                if f"pending__{c}" in z or counts[c] is None:
+                    counts[c] = None
+                else:
+                    counts[c] += int(z[f"count__{c}"])
+            if cfg.per_network:
+                nets["preset"].extend([name] * size)
+                nets["width"].extend([k] * size)
+                nets["gain"].extend([g] * size)
+                nets["index"].extend(range(start, start + size))
                 for c in cfg.criteria:
-                    if f"pending__{c}" in z.files or counts[c] is None:
-                        counts[c] = None
-                    else:
-                        counts[c] += int(z[f"count__{c}"])
-                if cfg.per_network:
-                    nets["preset"].extend([name] * size)
-                    nets["width"].extend([k] * size)
-                    nets["gain"].extend([g] * size)
-                    nets["index"].extend(range(start, start + size))
-                    for c in cfg.criteria:
-                        key = f"net__{c}"
-                        nets[c].extend(z[key].tolist() if key in z.files else [None] * size)
+                    key = f"net__{c}"
+                    nets[c].extend(z[key].tolist() if key in z else [None] * size)
             n += size
         for c in cfg.criteria:
             est = CriterionEstimate.from_count(c, counts[c], n)
@@ -279,10 +243,10 @@ def _assemble(cfg: SweepConfig, out: Path) -> Path:
                              ("ci_low", est.ci_low), ("ci_high", est.ci_high),
                              ("pending", est.pending)):
                 rows[key].append(val)
-    atomic_write_table(out / RESULTS, pa.table(rows))
+    atomic_write_table(store.root / RESULTS, pa.table(rows))
     if cfg.per_network:
-        atomic_write_table(out / NETWORKS, pa.table(nets))
-    return out / RESULTS
+        atomic_write_table(store.root / NETWORKS, pa.table(nets))
+    return store.root / RESULTS
 
 
 def read_results(out: str | os.PathLike):
