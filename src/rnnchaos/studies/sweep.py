@@ -116,9 +116,22 @@ def make_config(presets, widths, gains, n, seed, **options) -> SweepConfig:
     if options.get("chunk_size", DEFAULT_CHUNK) < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {options['chunk_size']}")
     cfg = SweepConfig(presets, widths, gains, n, _check_index("seed", seed), **options)
-    for _, name, k, g in cfg.cells():  # fail now on a bad option, not in a worker
-        cfg.preset(name, k, g)
+    _probe_cells(cfg)
     return cfg
+
+
+def _probe_cells(cfg: SweepConfig) -> None:
+    """Build every cell's preset and draw its network 0 by the workers' own batch path, so
+    a bad option (a gain whose weights overflow, say) fails here, before anything is written
+    or any worker starts -- not in a worker after the manifest exists."""
+    from ..networks.batch import sample_preset_batch
+    for cell, name, k, g in cfg.cells():
+        preset = cfg.preset(name, k, g)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # the SpecError says it in one line
+                sample_preset_batch(preset, cfg.seed, 0, 1)
+        except SpecError as exc:
+            raise SpecError(f"cell {cell}", f"cannot draw its networks ({exc})") from None
 
 
 def _git_revision() -> str | None:
