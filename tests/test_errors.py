@@ -23,6 +23,14 @@ def test_pickle_round_trip(cls):
     assert vars(back) == vars(err)  # field/problem/block survive too
 
 
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_round_trip_with_dask_exception_pickling(cls):
+    # importing distributed installs tblib's reducers for every exception class (on workers too)
+    from tblib import pickling_support
+    pickling_support.install()
+    test_pickle_round_trip(cls)
+
+
 def test_every_class_with_named_parts_has_an_example():
     # a new class whose constructor takes several arguments must be added to EXAMPLES
     for cls in CLASSES:

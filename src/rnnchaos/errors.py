@@ -34,8 +34,11 @@ class NotPiecewiseLinearError(RnnchaosError, ValueError):
     """The exact engine was asked to handle a smooth activation (tanh, sigmoid)."""
 
 
-class ResourceLimitError(RnnchaosError, MemoryError):
-    """A computation would exceed a size limit; refused before allocating."""
+class ResourceLimitError(MemoryError, RnnchaosError):
+    """A computation would exceed a size limit; refused before allocating.
+
+    (MemoryError first: its ``__new__`` must be the one Python finds, or the exception
+    pickling that Dask installs (tblib) cannot rebuild it on the driver.)"""
 
 
 class TaskFailedError(RnnchaosError, RuntimeError):

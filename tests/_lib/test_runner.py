@@ -92,3 +92,19 @@ def test_processes_and_inline_agree():
 def test_bad_executor_options(kw, field):
     with pytest.raises(SpecError, match=field):
         make_executor(**kw)
+
+
+def test_cli_refuses_workers_with_dask_in_one_line(capsys):
+    from rnnchaos.cli.main import main
+    assert main(["estimate", "--preset", "paper_he", "--width", "2", "--n", "10", "--seed", "1",
+                 "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--workers" in err and "--scheduler" in err
+
+
+def test_missing_dask_is_named_with_its_extra(monkeypatch):
+    import sys
+    from rnnchaos._lib.optional import MissingDependencyError
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    with pytest.raises(MissingDependencyError, match=r"pip install 'rnnchaos\[dask\]'"):
+        make_executor(dask_local=1)

@@ -152,16 +152,23 @@ class DaskExecutor(Executor):
         except OSError as exc:
             self._close_cluster()
             raise SpecError("scheduler", f"cannot connect to {scheduler!r} ({exc})") from None
-        self._distributed = distributed
+        self._completed = distributed.as_completed()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                   self._client.scheduler_info()["workers"].values()))
 
     def submit(self, fn, task, key):
-        return self._client.submit(_pinned_call, fn, task, key=key, pure=False, retries=0)
+        future = self._client.submit(_pinned_call, fn, task, key=key, pure=False, retries=0)
+        self._completed.add(future)
+        return future
 
     def wait_any(self, futures):
-        done, pending = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
-        return set(done), set(pending)
+        # one as_completed queue for the client (cheaper than a wait() round trip per call);
+        # futures of an earlier, abandoned loop (cancelled) may surface here: skip them
+        done: set = set()
+        while not done:
+            batch = [next(self._completed)] + list(self._completed.next_batch(block=False))
+            done = {f for f in batch if f in futures}
+        return done, set(futures) - done
 
     def result(self, future, block):
         from distributed.scheduler import KilledWorker

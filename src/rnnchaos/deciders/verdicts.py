@@ -102,7 +102,7 @@ import numpy as np
 from .._lib.jit import run_chunks
 from ..errors import SpecError
 from .criteria import check_criteria, check_entropy_max_period
-from ..exact.periodic import MAX_PERIOD, periodic_orbits
+from ..exact.periodic import periodic_orbits
 from ..networks.batch import (
     ACT_HARDTANH,
     ACT_IDENTITY,

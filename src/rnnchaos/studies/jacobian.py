@@ -38,17 +38,15 @@ from ``SeedSequence([seed, TANGENT_STREAM, start])`` (the same for every std).
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .._lib.atomic import atomic_write_bytes, atomic_write_table
+from .._lib.atomic import atomic_write_table
 from .._lib.optional import require
 from .._lib.runner import Executor, executor_for, run_tasks
 from .._lib.store import ChunkStore
@@ -62,7 +60,7 @@ from .stats import wilson_interval
 __all__ = [
     "PAPER_INPUT", "PAPER_STDS", "PUBLISHED", "TANGENT_STREAM", "paper_maps", "jacobians_at",
     "spectral_radius", "spectral_norm", "mean_field_critical_std", "mean_field_critical_gain",
-    "threshold_experiment", "lambda_max_sweep", "report_section",
+    "threshold_experiment", "lambda_max_sweep",
 ]
 
 #: A hand-written 8x8 digit "3", raw pixel values 0..16 (sklearn digits' range), row by row.

@@ -20,7 +20,6 @@ across gains).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import platform
 import socket
@@ -36,7 +35,7 @@ from .._lib.atomic import atomic_write_table
 from .._lib.optional import require
 from .._lib.progress import Progress
 from .._lib.runner import Executor, executor_for, run_tasks
-from .._lib.store import MANIFEST, ChunkStore
+from .._lib.store import MANIFEST, ChunkStore  # noqa: F401 - MANIFEST re-exported
 from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
 from .montecarlo import DEFAULT_CHUNK, CriterionEstimate, chunk_verdicts
