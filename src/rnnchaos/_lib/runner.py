@@ -144,8 +144,10 @@ class DaskExecutor(Executor):
         distributed = require("distributed", "running on a Dask cluster")
         self._cluster = None
         if scheduler is None:
+            import logging  # its shutdown chatter is not the user's business: errors only
             self._cluster = distributed.LocalCluster(n_workers=local_workers, threads_per_worker=1,
-                                                     processes=True, dashboard_address=None)
+                                                     processes=True, dashboard_address=None,
+                                                     silence_logs=logging.ERROR)
             scheduler = self._cluster
         try:
             self._client = distributed.Client(scheduler, timeout="20s")
