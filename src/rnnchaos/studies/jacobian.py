@@ -42,7 +42,7 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -306,15 +306,34 @@ def _validated_sweep(preset, dims, gains, n, seed, steps, transient, tangent_tra
     return cells, config
 
 
+class _LambdaBlock(NamedTuple):
+    """One task of a lambda_max sweep (the arguments of :func:`_sweep_chunk`): maps
+    start .. start+size-1 of the cell (preset, dim, gain)."""
+
+    preset: str
+    dim: int
+    gain: float
+    seed: int
+    start: int
+    size: int
+    steps: int
+    transient: int
+    tangent_transient: int
+
+    @property
+    def cell(self) -> str:
+        return _Cell(self.preset, self.dim, self.gain).key
+
+
 def _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient):
-    """One task per (cell, chunk start): the arguments of :func:`_sweep_chunk`."""
+    """One task per (cell, chunk start)."""
     from ..networks.vector import VECTOR_PRESETS
     layers = 2 if VECTOR_PRESETS[preset][0] == "two_layer" else 1
     blocks = []
     for c in cells:
         size = _chunk_size(c.dim, layers)
-        blocks += [(preset, c.dim, c.gain, seed, start, min(size, n - start), steps, transient,
-                    tangent_transient) for start in range(0, n, size)]
+        blocks += [_LambdaBlock(preset, c.dim, c.gain, seed, start, min(size, n - start), steps,
+                                transient, tangent_transient) for start in range(0, n, size)]
     return blocks
 
 
@@ -350,19 +369,19 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
     store = None if out is None else ChunkStore(out, "lambda_max_sweep", config).open()
     if out is not None:
         require("pyarrow", "writing Parquet results")
-    keys = [(_Cell(b[0], b[1], b[2]).key, b[4], b[5]) for b in blocks]
-    done = {(k, s): store.load(k, s, m) for k, s, m in keys if store is not None and store.has(k, s)}
-    todo = [b for b, (k, s, _) in zip(blocks, keys) if (k, s) not in done]
+    done = {(b.cell, b.start): store.load(b.cell, b.start, b.size) for b in blocks
+            if store is not None and store.has(b.cell, b.start)}
+    todo = [b for b in blocks if (b.cell, b.start) not in done]
     with executor_for(workers) as executor:
         if store is not None:
             store.begin_run({"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                              "executor": executor.name})
-        labels = [f"{_Cell(b[0], b[1], b[2]).key} maps {b[4]}..{b[4] + b[5] - 1}" for b in todo]
+        labels = [f"{b.cell} maps {b.start}..{b.start + b.size - 1}" for b in todo]
         for i, (key, start, arrays) in run_tasks(executor, _sweep_chunk, todo, labels=labels,
-                                                 ordered=False):
+                                                 ordered=False):  # saved as soon as done
             done[(key, start)] = arrays
             if store is not None:
-                store.save(key, start, todo[i][5], arrays)
+                store.save(key, start, todo[i].size, arrays)
     rows = []
     crit = mean_field_critical_gain(preset)
     for c in cells:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -155,11 +155,27 @@ def _utc_now() -> str:
 
 
 # ---------------------------------------------------------------- running
-def _chunk_task(args):
-    """One block: the verdict arrays of networks start .. start+size-1 of one cell."""
-    cfg, cell, name, k, g, start, size = args
-    return chunk_verdicts(cfg.preset(name, k, g), cfg.seed, start, size, cfg.criteria,
-                          cfg.entropy_max_period)
+class _Block(NamedTuple):
+    """One task of a sweep: networks start .. start+size-1 of one cell."""
+
+    cfg: SweepConfig
+    cell: str
+    preset: str
+    width: int
+    gain: float
+    start: int
+    size: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.cell} networks {self.start}..{self.start + self.size - 1}"
+
+
+def _chunk_task(block: _Block):
+    """The verdict arrays of one block (run in a worker)."""
+    cfg = block.cfg
+    return chunk_verdicts(cfg.preset(block.preset, block.width, block.gain), cfg.seed,
+                          block.start, block.size, cfg.criteria, cfg.entropy_max_period)
 
 
 def _chunk_arrays(arrays: dict, per_network: bool) -> dict[str, np.ndarray]:
@@ -197,21 +213,22 @@ def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: "int | Execu
     """
     require("pyarrow", "writing Parquet results")  # fail before any work
     store = open_store(cfg, out)
-    blocks = [(cfg, cell, name, k, g, start, min(cfg.chunk_size, cfg.n - start))
+    blocks = [_Block(cfg, cell, name, k, g, start, min(cfg.chunk_size, cfg.n - start))
               for cell, name, k, g in cfg.cells() for start in range(0, cfg.n, cfg.chunk_size)]
-    todo = [b for b in blocks if not store.has(b[1], b[5])]
+    todo = [b for b in blocks if not store.has(b.cell, b.start)]
     with executor_for(workers) as executor:
         store.begin_run({"started_utc": _utc_now(), "executor": executor.name, **_environment()},
                         {"root_seed": cfg.seed, "network_seed":
                          "numpy.random.SeedSequence(seed, spawn_key=(index,)) per cell"})
-        bar = Progress(sum(b[6] for b in blocks), progress)
-        bar.update(sum(b[6] for b in blocks) - sum(b[6] for b in todo))
+        bar = Progress(sum(b.size for b in blocks), progress)
+        bar.update(sum(b.size for b in blocks) - sum(b.size for b in todo))
         try:
-            labels = [f"{b[1]} networks {b[5]}..{b[5] + b[6] - 1}" for b in todo]
-            for i, arrays in run_tasks(executor, _chunk_task, todo, labels=labels, ordered=False):
-                _, cell, _, _, _, start, size = todo[i]
-                store.save(cell, start, size, _chunk_arrays(arrays, cfg.per_network))
-                bar.update(size)
+            for i, arrays in run_tasks(executor, _chunk_task, todo, labels=[b.label for b in todo],
+                                       ordered=False):  # each block saved as soon as it is done
+                block = todo[i]
+                store.save(block.cell, block.start, block.size,
+                           _chunk_arrays(arrays, cfg.per_network))
+                bar.update(block.size)
         finally:
             bar.close()
     path = _assemble(cfg, store)
