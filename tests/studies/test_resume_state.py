@@ -54,10 +54,17 @@ def test_bad_entropy_period_with_workers_is_one_line(tmp_path, capsys, command):
 
 def test_worker_error_crosses_the_process_boundary():
     # a SpecError raised inside a worker process reaches the caller as itself
+    from rnnchaos._lib.runner import ProcessExecutor, run_tasks
+    from rnnchaos.deciders.criteria import check_criteria
     from rnnchaos.errors import SpecError
-    with pytest.raises(SpecError, match="finite"):
-        estimate(build_preset("paper_he", 2, gain=1e308), 1, n=64, chunk_size=16,
-                 criteria=["period_2"], workers=2)
+    with ProcessExecutor(2) as executor:
+        with pytest.raises(SpecError, match="unknown criterion 'bogus'"):
+            list(run_tasks(executor, check_criteria, ["period_2", "bogus"]))
+
+
+def test_overflowing_gain_is_refused_before_any_worker(capsys):
+    refused(capsys, ["estimate", *HE, "--width", "2", "--n", "100", "--seed", "1", "--gain", "1e308",
+                     "--workers", "2"], "finite")
 
 
 SWEEP = ["sweep", *HE, "--widths", "2", "--n", "5000", "--criteria", "period_2"]

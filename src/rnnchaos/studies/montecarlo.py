@@ -78,6 +78,17 @@ def count_chunk(preset, seed: int, start: int, count: int, criteria: Sequence[st
     return {c: None if v is None else int(v.sum()) for c, v in arrays.items()}
 
 
+def probe_first_network(preset, seed: int) -> None:
+    """Draw network 0 of (preset, seed) by the workers' own batch path, so an option whose
+    weights cannot be drawn (a gain that overflows them) fails at the boundary: before any
+    worker starts or any file is written, not first inside a worker."""
+    import numpy as np
+
+    from ..networks.batch import sample_preset_batch
+    with np.errstate(over="ignore", invalid="ignore"):  # the SpecError says it in one line
+        sample_preset_batch(preset, seed, 0, 1)
+
+
 def _run_chunk(args):
     """One block of an estimate (a module-level function: it is pickled to workers)."""
     return count_chunk(*args)
@@ -140,6 +151,7 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
     _validate_budget(n, ci_halfwidth, max_n)
     if chunk_size < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {chunk_size}")
+    probe_first_network(preset, seed)
     total = n if n is not None else max_n
     tasks = [(preset, seed, start, min(chunk_size, total - start), criteria, entropy_max_period)
              for start in range(0, total, chunk_size)]

@@ -38,7 +38,7 @@ from .._lib.runner import Executor, executor_for, run_tasks
 from .._lib.store import MANIFEST, ChunkStore  # noqa: F401 - MANIFEST re-exported
 from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
-from .montecarlo import DEFAULT_CHUNK, CriterionEstimate, chunk_verdicts
+from .montecarlo import DEFAULT_CHUNK, CriterionEstimate, chunk_verdicts, probe_first_network
 
 RESULTS = "results.parquet"
 NETWORKS = "networks.parquet"
@@ -123,12 +123,10 @@ def _probe_cells(cfg: SweepConfig) -> None:
     """Build every cell's preset and draw its network 0 by the workers' own batch path, so
     a bad option (a gain whose weights overflow, say) fails here, before anything is written
     or any worker starts -- not in a worker after the manifest exists."""
-    from ..networks.batch import sample_preset_batch
     for cell, name, k, g in cfg.cells():
         preset = cfg.preset(name, k, g)
         try:
-            with np.errstate(over="ignore", invalid="ignore"):  # the SpecError says it in one line
-                sample_preset_batch(preset, cfg.seed, 0, 1)
+            probe_first_network(preset, cfg.seed)
         except SpecError as exc:
             raise SpecError(f"cell {cell}", f"cannot draw its networks ({exc})") from None
 
