@@ -82,9 +82,13 @@ def _cmd_estimate(args) -> int:
     if sys.stderr.isatty():
         def progress(done, total):
             sys.stderr.write(f"\restimate: {done} networks" + (f" / {total}" if total else ""))
-    est = estimate(preset, args.seed, n=args.n, ci_halfwidth=args.ci_halfwidth,
-                   criteria=args.criteria, entropy_max_period=args.entropy_max_period,
-                   max_n=args.max_n, workers=args.workers, progress=progress)
+    from ..deciders.criteria import check_criteria, check_entropy_max_period
+    check_criteria(args.criteria)  # estimate checks again; these fail before a cluster starts
+    check_entropy_max_period(args.entropy_max_period)
+    with executor_from_args(args) as executor:
+        est = estimate(preset, args.seed, n=args.n, ci_halfwidth=args.ci_halfwidth,
+                       criteria=args.criteria, entropy_max_period=args.entropy_max_period,
+                       max_n=args.max_n, workers=executor, progress=progress)
     if progress:
         sys.stderr.write("\n")
     if args.json:
@@ -110,8 +114,11 @@ def _cmd_sweep(args) -> int:
                       depth=args.depth, flavour=args.flavour,
                       entropy_max_period=args.entropy_max_period, chunk_size=args.chunk_size,
                       per_network=args.per_network)
+    from ..studies.sweep import open_store
+    open_store(cfg, args.out)  # refuse a mismatched directory before starting any worker
     try:
-        path = run_sweep(cfg, args.out, workers=args.workers)
+        with executor_from_args(args) as executor:
+            path = run_sweep(cfg, args.out, workers=executor)
     except KeyboardInterrupt:
         print(f"rnnchaos sweep: interrupted; finished chunks are saved in {args.out}: run the "
               "same command again to resume", file=sys.stderr)
@@ -125,7 +132,11 @@ def _cmd_reproduce(args) -> int:
 
     mode = "full" if args.full else "quick"
     try:
-        path = reproduce(args.out, mode=mode, seed=args.seed, workers=args.workers)
+        if args.scheduler is None and args.dask_local is None:
+            path = reproduce(args.out, mode=mode, seed=args.seed, workers=args.workers)
+        else:
+            with executor_from_args(args) as executor:
+                path = reproduce(args.out, mode=mode, seed=args.seed, workers=executor)
     except KeyboardInterrupt:
         print(f"rnnchaos reproduce: interrupted; run the same command again to resume "
               f"(finished chunks are kept in {args.out})", file=sys.stderr)
@@ -143,6 +154,27 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
                    help="positive_entropy looks for a non-power-of-2 period up to this bound")
     p.add_argument("--workers", type=_positive_int("--workers"), default=1,
                    help="worker processes (BLAS pinned to one thread each)")
+    add_executor_args(p)
+
+
+def add_executor_args(p: argparse.ArgumentParser) -> None:
+    """--scheduler / --dask-local: where the blocks run (default: local worker processes)."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="run on the Dask cluster of this scheduler (pip install 'rnnchaos[dask]')")
+    where.add_argument("--dask-local", type=_positive_int("--dask-local"), default=None, metavar="N",
+                       help="start a local Dask cluster of N single-threaded worker processes")
+
+
+def executor_from_args(args):
+    """The executor named by --workers / --scheduler / --dask-local (closed by the caller)."""
+    from .._lib.runner import make_executor
+
+    workers = getattr(args, "workers", None) or 1
+    if workers > 1 and (args.scheduler is not None or args.dask_local is not None):
+        raise SpecError("--workers", f"{workers} local workers cannot be combined with Dask "
+                        "(--scheduler / --dask-local): choose one")
+    return make_executor(workers, scheduler=args.scheduler, dask_local=args.dask_local)
 
 
 def preset_from_args(args):
@@ -239,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="rnnchaos-report", help="output directory")
     p.add_argument("--seed", type=_nonneg_int("--seed"), default=2022)
     p.add_argument("--workers", type=_positive_int("--workers"), default=None)
+    add_executor_args(p)
     p.set_defaults(func=_cmd_reproduce)
 
     from ..cli import scalar as cli_scalar  # subcommands beside their library modules

@@ -103,7 +103,7 @@ def _sweep_figure(rows: list[dict[str, Any]], path: Path, preset: str) -> None:
     plt.close(fig)
 
 
-def report_section(out_dir: Path, mode: str, seed: int) -> str:
+def report_section(out_dir: Path, mode: str, seed: int, workers=None) -> str:
     """Run the threshold experiment and the lambda_max sweep; write PNGs; return an HTML fragment.
 
     ``mode="quick"`` (200 maps per std; sweep d = 16, 64, 256 with 100 maps
@@ -129,7 +129,8 @@ def report_section(out_dir: Path, mode: str, seed: int) -> str:
     atomic_write_bytes(out_dir / "jacobian_threshold.json",
                        json.dumps(res.to_json(), indent=1).encode())
     t0 = time.perf_counter()
-    workers = 1 if mode == "quick" else max(1, os.cpu_count() or 1)
+    if workers is None:  # a number of processes or an Executor (Dask) may be given
+        workers = 1 if mode == "quick" else max(1, os.cpu_count() or 1)
     sweep_rows = lambda_max_sweep(plan.sweep_preset, plan.sweep_dims, plan.sweep_gains, plan.sweep_n,
                                   seed, out=out_dir / "sweeps" / f"lambda_max_{mode}",
                                   steps=plan.sweep_steps, transient=plan.sweep_transient,

@@ -354,8 +354,11 @@ to equal the exact engine's.</p>
 
 
 def reproduce(out: str | os.PathLike = "rnnchaos-report", *, mode: str = "quick", seed: int = 2022,
-              workers: int | None = None, plan: Plan | None = None, sections: bool = True) -> Path:
+              workers=None, plan: Plan | None = None, sections: bool = True) -> Path:
     """Run the paper's experiments (quick or full) and write OUT/report.html.
+
+    ``workers``: a number of local worker processes (default: the CPUs, at most 8) or an
+    Executor (a Dask cluster, :mod:`rnnchaos._lib.runner`) used by every sweep.
 
     >>> # reproduce("out", mode="quick")   # about 5 minutes on 2 cores
     """
@@ -365,6 +368,7 @@ def reproduce(out: str | os.PathLike = "rnnchaos-report", *, mode: str = "quick"
     require("matplotlib", "the reproduce report's figures")  # fail before minutes of work
     require("pyarrow", "the reproduce sweeps")
     plan = plan or (QUICK if mode == "quick" else FULL)
+    explicit_workers = workers  # None: each part picks its default; an Executor: used by all
     workers = workers or min(os.cpu_count() or 1, 8)
     out = Path(out)
     t0 = time.monotonic()
@@ -375,6 +379,6 @@ def reproduce(out: str | os.PathLike = "rnnchaos-report", *, mode: str = "quick"
     if sections:
         from . import figures_scalar, jacobian
         extra = (figures_scalar.report_section(out, mode, seed)
-                 + jacobian.report_section(out, mode, seed))
+                 + jacobian.report_section(out, mode, seed, workers=explicit_workers))
     return write_report(out, mode, plan, seed, tables, width_rows, gain_rows,
                         time.monotonic() - t0, extra)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from .._lib.runner import make_pool
-from ..deciders.criteria import CRITERIA, check_criteria
+from .._lib.runner import Executor, executor_for, run_tasks
+from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
 from .stats import wilson_interval
 
@@ -78,33 +78,20 @@ def count_chunk(preset, seed: int, start: int, count: int, criteria: Sequence[st
     return {c: None if v is None else int(v.sum()) for c, v in arrays.items()}
 
 
+def probe_first_network(preset, seed: int) -> None:
+    """Draw network 0 of (preset, seed) by the workers' own batch path, so an option whose
+    weights cannot be drawn (a gain that overflows them) fails at the boundary: before any
+    worker starts or any file is written, not first inside a worker."""
+    import numpy as np
+
+    from ..networks.batch import sample_preset_batch
+    with np.errstate(over="ignore", invalid="ignore"):  # the SpecError says it in one line
+        sample_preset_batch(preset, seed, 0, 1)
+
+
 def _run_chunk(args):
+    """One block of an estimate (a module-level function: it is pickled to workers)."""
     return count_chunk(*args)
-
-
-class ChunkRunner:
-    """Runs chunks in this process (workers=1) or in a process pool, results in order."""
-
-    def __init__(self, workers: int = 1):
-        self.workers = workers
-        self._pool = None
-        if workers > 1:
-            self._pool = make_pool(workers)
-
-    def map(self, tasks: list[tuple]) -> list[dict]:
-        if self._pool is None:
-            return [_run_chunk(t) for t in tasks]
-        return list(self._pool.map(_run_chunk, tasks))
-
-    def close(self):
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 # ---------------------------------------------------------------- estimate
@@ -140,14 +127,16 @@ def _validate_budget(n, ci_halfwidth, max_n):
 
 def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | None = None,
              criteria: Iterable[str] = CRITERIA, entropy_max_period: int = 6,
-             chunk_size: int = DEFAULT_CHUNK, max_n: int = DEFAULT_MAX_N, workers: int = 1,
+             chunk_size: int = DEFAULT_CHUNK, max_n: int = DEFAULT_MAX_N,
+             workers: "int | Executor" = 1,
              progress: Callable[[int, int | None], None] | None = None) -> Estimate:
     """Estimate P(criterion) over random networks of ``preset`` with 95% Wilson intervals.
 
     Fixed size (``n``) or adaptive (``ci_halfwidth``: chunks are added, in index
     order, until every decided criterion's interval half-width is at most that,
     or ``max_n`` networks).  The stopping point is checked after every chunk in
-    index order, so the result does not depend on ``workers``.
+    index order, so the result does not depend on ``workers`` (a number of local worker
+    processes, or an Executor such as a Dask cluster: see :mod:`rnnchaos._lib.runner`).
 
     >>> from rnnchaos.networks.presets import build_preset
     >>> est = estimate(build_preset("paper_he", 2), seed=1, n=200, criteria=["period_2"])
@@ -158,28 +147,26 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
 
     seed = _check_index("seed", seed)
     criteria = check_criteria(criteria)
+    entropy_max_period = check_entropy_max_period(entropy_max_period)  # before any worker
     _validate_budget(n, ci_halfwidth, max_n)
     if chunk_size < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {chunk_size}")
+    probe_first_network(preset, seed)
     total = n if n is not None else max_n
+    tasks = [(preset, seed, start, min(chunk_size, total - start), criteria, entropy_max_period)
+             for start in range(0, total, chunk_size)]
     counts: dict[str, int | None] = {c: 0 for c in criteria}
     done = 0
-    with ChunkRunner(workers) as runner:
-        while done < total:
-            starts = range(done, min(total, done + chunk_size * max(1, workers)), chunk_size)
-            tasks = [(preset, seed, s, min(chunk_size, total - s), criteria, entropy_max_period)
-                     for s in starts]
-            stop = False
-            for (_, _, s, size, _, _), res in zip(tasks, runner.map(tasks)):
-                for c in criteria:
-                    counts[c] = None if res[c] is None or counts[c] is None else counts[c] + res[c]
-                done = s + size
-                if progress:
-                    progress(done, n)
-                if ci_halfwidth is not None and _narrow_enough(counts, done, ci_halfwidth):
-                    stop = True
-                    break
-            if stop:
+    with executor_for(workers) as executor:
+        # ordered: the adaptive stop sees blocks in index order whatever the executor
+        for i, res in run_tasks(executor, _run_chunk, tasks, ordered=True,
+                                labels=[f"networks {t[2]}..{t[2] + t[3] - 1}" for t in tasks]):
+            for c in criteria:
+                counts[c] = None if res[c] is None or counts[c] is None else counts[c] + res[c]
+            done = tasks[i][2] + tasks[i][3]
+            if progress:
+                progress(done, n)
+            if ci_halfwidth is not None and _narrow_enough(counts, done, ci_halfwidth):
                 break
     return Estimate(preset.describe(), seed, done,
                     {c: CriterionEstimate.from_count(c, counts[c], done) for c in criteria},
