@@ -9,6 +9,7 @@ n) -- not on the number of worker processes.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Sequence
 
@@ -59,23 +60,75 @@ def reference_window(preset) -> float:
     return 2.0 if preset.name == "paper_a" else 1.0
 
 
-def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
-                   entropy_max_period: int = 6) -> dict[str, Any]:
-    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending."""
+#: Parameters drawn and decided at once in a worker (about 32 MiB of float64): sizes a
+#: task to about 0.1-0.5 s of work at every width (the deciders' cost grows with width).
+TASK_PARAMETERS = 1 << 22
+
+
+def task_size(preset) -> int:
+    """Networks per task for ``preset``: a whole number of blocks, about TASK_PARAMETERS parameters.
+
+    The unit of work a runner hands a worker (sampling, deciding and counting fused
+    per task, so nothing per-network crosses a process boundary).
+
+    >>> from rnnchaos.networks.presets import BLOCK_SIZE, build_preset
+    >>> task_size(build_preset("paper_he", 2)) // BLOCK_SIZE, task_size(build_preset("paper_he", 4096))
+    (585, 1024)
+    """
+    from ..networks.presets import BLOCK_SIZE
+
+    per_network = sum(math.prod(t.shape) for t in preset.draw_targets())
+    return BLOCK_SIZE * max(1, TASK_PARAMETERS // per_network // BLOCK_SIZE)
+
+
+def _task_ranges(preset, start: int, count: int):
+    """(start, count) pieces of networks start .. start+count-1, cut at multiples of task_size."""
+    size = task_size(preset)
+    end = start + count
+    while start < end:
+        stop = min(end, (start // size + 1) * size)
+        yield start, stop - start
+        start = stop
+
+
+def _decide_range(preset, seed, start, count, criteria, entropy_max_period):
     from ..deciders.verdicts import decide
     from ..networks.batch import sample_preset_batch
 
     batch = sample_preset_batch(preset, seed, start, count)
-    verdicts = decide(batch, criteria, entropy_max_period=entropy_max_period,
-                      window=reference_window(preset))
-    return {c: verdicts[c] for c in criteria}
+    return decide(batch, criteria, entropy_max_period=entropy_max_period,
+                  window=reference_window(preset))
+
+
+def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
+                   entropy_max_period: int = 6) -> dict[str, Any]:
+    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending.
+
+    Sampled and decided a task at a time (:func:`task_size`), so memory stays bounded.
+    """
+    import numpy as np
+
+    parts = [_decide_range(preset, seed, s, c, criteria, entropy_max_period)
+             for s, c in _task_ranges(preset, start, count)]
+    return {c: None if parts[0][c] is None else np.concatenate([v[c] for v in parts])
+            for c in criteria}
 
 
 def count_chunk(preset, seed: int, start: int, count: int, criteria: Sequence[str],
                 entropy_max_period: int = 6) -> dict[str, int | None]:
-    """Number of networks start .. start+count-1 satisfying each criterion (None: pending)."""
-    arrays = chunk_verdicts(preset, seed, start, count, criteria, entropy_max_period)
-    return {c: None if v is None else int(v.sum()) for c, v in arrays.items()}
+    """Number of networks start .. start+count-1 satisfying each criterion (None: pending).
+
+    Sampling, deciding and counting fused a task at a time (:func:`task_size`); only
+    the counts leave.  Any start/count works; block-aligned ones draw every block once.
+    """
+    counts: dict[str, int | None] = {c: 0 for c in criteria}
+    for s, c in _task_ranges(preset, start, count):
+        verdicts = _decide_range(preset, seed, s, c, criteria, entropy_max_period).counts
+        for criterion in criteria:
+            k = verdicts[criterion]
+            counts[criterion] = None if k is None or counts[criterion] is None \
+                else counts[criterion] + k
+    return counts
 
 
 def _run_chunk(args):
