@@ -329,13 +329,14 @@ def _draw_target_rows(rng: np.random.Generator, target: DrawTarget, lo: int, hi:
 
 
 def draw_block_rows(targets, seed: int, block: int, lo: int, hi: int,
-                    out: list[np.ndarray] | None = None) -> list[np.ndarray]:
+                    out: list[np.ndarray] | None = None,
+                    block_size: int = BLOCK_SIZE) -> list[np.ndarray]:
     """Rows ``lo .. hi-1`` of block ``block`` of stream ``seed``: one array (hi-lo, *shape) per target.
 
     ``targets`` is a draw order (:meth:`Preset.draw_targets`); ``out`` optional
     preallocated arrays to fill.  The block's generator is consumed exactly as the
-    contract says; the last array is drawn only up to row ``hi``, since nothing
-    follows it.  Trusts its inputs (0 <= lo < hi <= BLOCK_SIZE).
+    contract says, except that the last array that draws anything is drawn only up
+    to row ``hi``: nothing follows it.  Trusts its inputs (0 <= lo < hi <= block_size).
 
     >>> t = build_preset("paper_he", 2).draw_targets()
     >>> [a.shape for a in draw_block_rows(t, 0, 0, 5, 8)]
@@ -343,18 +344,22 @@ def draw_block_rows(targets, seed: int, block: int, lo: int, hi: int,
     """
     if out is None:
         out = [np.empty((hi - lo, *t.shape)) for t in targets]
+    drawing = [i for i, t in enumerate(targets) if not t.draws_nothing]
+    last_drawing = drawing[-1] if drawing else -1
     # block_seed(seed, block) without its checks: this is the hot path, inputs are trusted
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
     for i, target in enumerate(targets):
-        stop = hi if i == len(targets) - 1 else BLOCK_SIZE
-        _draw_target_rows(rng, target, lo, hi, out[i], stop)
+        _draw_target_rows(rng, target, lo, hi, out[i], hi if i >= last_drawing else block_size)
     return out
 
 
-def draw_rows(targets, seed: int, start: int, count: int) -> list[np.ndarray]:
+def draw_rows(targets, seed: int, start: int, count: int,
+              block_size: int = BLOCK_SIZE) -> list[np.ndarray]:
     """Networks ``start .. start+count-1`` of stream ``seed``: one array (count, *shape) per target.
 
     Assembled block by block (:func:`draw_block_rows`); validates seed, start, count.
+    ``block_size`` is :data:`BLOCK_SIZE` for the scalar presets (vector presets use
+    their own, :data:`rnnchaos.networks.vector.VECTOR_BLOCK_SIZE`).
 
     >>> t = build_preset("paper_he", 2).draw_targets()
     >>> a, b = draw_rows(t, 1, 1000, 50), draw_rows(t, 1, 1030, 5)
@@ -367,10 +372,10 @@ def draw_rows(targets, seed: int, start: int, count: int) -> list[np.ndarray]:
     out = [np.empty((count, *t.shape)) for t in targets]
     index = start
     while index < start + count:
-        block, lo = divmod(index, BLOCK_SIZE)
-        hi = min(BLOCK_SIZE, lo + start + count - index)
+        block, lo = divmod(index, block_size)
+        hi = min(block_size, lo + start + count - index)
         draw_block_rows(targets, seed, block, lo, hi,
-                        [a[index - start:index - start + hi - lo] for a in out])
+                        [a[index - start:index - start + hi - lo] for a in out], block_size)
         index += hi - lo
     return out
 
@@ -386,7 +391,8 @@ def sample_preset(preset: Preset | str, seed: int, index: int = 0) -> ScalarRNN:
     """
     from .batch import sample_preset_batch
 
-    return sample_preset_batch(as_preset(preset), seed, index, 1).network(0)
+    preset, seed = as_preset(preset), _check_index("seed", seed)
+    return sample_preset_batch(preset, seed, _check_index("index", index), 1).network(0)
 
 
 def as_preset(preset: Any) -> Preset:
