@@ -1,11 +1,17 @@
 """Monte Carlo estimation of the probability of chaos, with Wilson intervals.
 
-Network ``I`` of an estimate with seed ``S`` is drawn from
-``SeedSequence(S, spawn_key=(I,))`` (see :mod:`rnnchaos.networks.presets`), so any single
-network can be drawn again with ``rnnchaos sample --seed S --index I``.  An
-estimate over n networks uses indices 0 .. n-1; networks are processed in
-chunks of consecutive indices, and the result depends only on (preset, seed,
-n) -- not on the number of worker processes.
+Network ``I`` of an estimate with seed ``S`` is network ``I`` of the block seeding
+contract of :mod:`rnnchaos.networks.presets` (row ``I mod BLOCK_SIZE`` of block
+``I // BLOCK_SIZE``), so any single network can be drawn again with ``rnnchaos
+sample --seed S --index I``.  An estimate over n networks uses indices 0 .. n-1;
+networks are processed in chunks of consecutive indices, and the result depends
+only on (preset, seed, n) -- not on the number of worker processes.
+
+The work unit (:func:`count_chunk`): a range of networks is cut into tasks of
+whole blocks (:func:`task_size`, about TASK_PARAMETERS weights and biases, i.e.
+0.1-0.5 s of work at any width); each task is drawn with whole-array calls,
+decided by the batch deciders and reduced to counts in the same process, so
+only a few integers per task cross a process boundary.
 """
 from __future__ import annotations
 
@@ -16,9 +22,11 @@ from typing import Any, Callable, Iterable, Sequence
 from .._lib.runner import make_pool
 from ..deciders.criteria import CRITERIA, check_criteria
 from ..errors import SpecError
+from ..networks.presets import BLOCK_SIZE, SEEDING_CONTRACT, SEEDING_TEXT
 from .stats import wilson_interval
 
-DEFAULT_CHUNK = 4096
+#: Chunk of a sweep cell (block-aligned, so every block is drawn once).
+DEFAULT_CHUNK = 4 * BLOCK_SIZE
 DEFAULT_MAX_N = 10_000_000
 
 
@@ -175,7 +183,7 @@ class Estimate:
         out: dict[str, Any] = {c: e.to_json() for c, e in self.criteria.items()}
         out["meta"] = {"preset": self.preset, "seed": self.seed, "n": self.n,
                        "indices": [0, self.n], "entropy_max_period": self.entropy_max_period,
-                       "network_seed": "numpy.random.SeedSequence(seed, spawn_key=(index,))",
+                       "network_seed": SEEDING_TEXT, "seeding_contract": SEEDING_CONTRACT,
                        "interval": "Wilson score, 95%"}
         return out
 
@@ -193,7 +201,7 @@ def _validate_budget(n, ci_halfwidth, max_n):
 
 def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | None = None,
              criteria: Iterable[str] = CRITERIA, entropy_max_period: int = 6,
-             chunk_size: int = DEFAULT_CHUNK, max_n: int = DEFAULT_MAX_N, workers: int = 1,
+             chunk_size: int | None = None, max_n: int = DEFAULT_MAX_N, workers: int = 1,
              progress: Callable[[int, int | None], None] | None = None) -> Estimate:
     """Estimate P(criterion) over random networks of ``preset`` with 95% Wilson intervals.
 
@@ -212,6 +220,7 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
     seed = _check_index("seed", seed)
     criteria = check_criteria(criteria)
     _validate_budget(n, ci_halfwidth, max_n)
+    chunk_size = task_size(preset) if chunk_size is None else chunk_size
     if chunk_size < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {chunk_size}")
     total = n if n is not None else max_n
