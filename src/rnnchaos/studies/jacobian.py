@@ -51,6 +51,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .._lib.atomic import atomic_write_bytes, atomic_write_table
+from .._lib.progress import Progress
 from .._lib.runner import pin_blas_threads
 from ..dynamics.lyapunov import iterate, lyapunov_max_direct, lyapunov_spectrum
 from ..dynamics.meanfield import mean_field_critical_gain, mean_field_critical_std
@@ -349,13 +350,15 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
                     done[(c.key, start)] = {k: z[k] for k in z.files}
                 continue
             tasks.append((preset, c.dim, c.gain, seed, start, m, steps, transient, tangent_transient))
-    for key, start, arrays in _run(tasks, workers):
-        done[(key, start)] = arrays
-        if out_path is not None:
-            import io
-            buf = io.BytesIO()
-            np.savez(buf, **arrays)
-            atomic_write_bytes(out_path / "chunks" / key / f"{start}.npz", buf.getvalue())
+    with Progress(sum(t[5] for t in tasks), desc="lambda_max sweep", unit="maps") as bar:
+        for key, start, arrays in _run(tasks, workers):
+            done[(key, start)] = arrays
+            bar.update(len(arrays["lambda_max"]))
+            if out_path is not None:
+                import io
+                buf = io.BytesIO()
+                np.savez(buf, **arrays)
+                atomic_write_bytes(out_path / "chunks" / key / f"{start}.npz", buf.getvalue())
     rows = []
     crit = mean_field_critical_gain(preset)
     for c in cells:
