@@ -329,14 +329,16 @@ def _draw_target_rows(rng: np.random.Generator, target: DrawTarget, lo: int, hi:
 
 
 def draw_block_rows(targets, seed: int, block: int, lo: int, hi: int,
-                    out: list[np.ndarray] | None = None,
-                    block_size: int = BLOCK_SIZE) -> list[np.ndarray]:
+                    out: list[np.ndarray] | None = None, block_size: int = BLOCK_SIZE,
+                    stream: tuple[int, ...] = ()) -> list[np.ndarray]:
     """Rows ``lo .. hi-1`` of block ``block`` of stream ``seed``: one array (hi-lo, *shape) per target.
 
     ``targets`` is a draw order (:meth:`Preset.draw_targets`); ``out`` optional
     preallocated arrays to fill.  The block's generator is consumed exactly as the
     contract says, except that the last array that draws anything is drawn only up
     to row ``hi``: nothing follows it.  Trusts its inputs (0 <= lo < hi <= block_size).
+    ``stream`` prefixes the spawn key (``spawn_key=(*stream, block)``), for studies with
+    several independent streams per seed.
 
     >>> t = build_preset("paper_he", 2).draw_targets()
     >>> [a.shape for a in draw_block_rows(t, 0, 0, 5, 8)]
@@ -347,19 +349,20 @@ def draw_block_rows(targets, seed: int, block: int, lo: int, hi: int,
     drawing = [i for i, t in enumerate(targets) if not t.draws_nothing]
     last_drawing = drawing[-1] if drawing else -1
     # block_seed(seed, block) without its checks: this is the hot path, inputs are trusted
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(*stream, block)))
     for i, target in enumerate(targets):
         _draw_target_rows(rng, target, lo, hi, out[i], hi if i >= last_drawing else block_size)
     return out
 
 
-def draw_rows(targets, seed: int, start: int, count: int,
-              block_size: int = BLOCK_SIZE) -> list[np.ndarray]:
+def draw_rows(targets, seed: int, start: int, count: int, block_size: int = BLOCK_SIZE,
+              stream: tuple[int, ...] = ()) -> list[np.ndarray]:
     """Networks ``start .. start+count-1`` of stream ``seed``: one array (count, *shape) per target.
 
     Assembled block by block (:func:`draw_block_rows`); validates seed, start, count.
     ``block_size`` is :data:`BLOCK_SIZE` for the scalar presets (vector presets use
-    their own, :data:`rnnchaos.networks.vector.VECTOR_BLOCK_SIZE`).
+    their own, :data:`rnnchaos.networks.vector.VECTOR_BLOCK_SIZE`); ``stream`` as in
+    :func:`draw_block_rows`.
 
     >>> t = build_preset("paper_he", 2).draw_targets()
     >>> a, b = draw_rows(t, 1, 1000, 50), draw_rows(t, 1, 1030, 5)
@@ -375,7 +378,7 @@ def draw_rows(targets, seed: int, start: int, count: int,
         block, lo = divmod(index, block_size)
         hi = min(block_size, lo + start + count - index)
         draw_block_rows(targets, seed, block, lo, hi,
-                        [a[index - start:index - start + hi - lo] for a in out], block_size)
+                        [a[index - start:index - start + hi - lo] for a in out], block_size, stream)
         index += hi - lo
     return out
 
