@@ -82,7 +82,7 @@ def eps_stream(eps: float) -> int:
     return round(check_eps(eps) * 10**6)
 
 
-def _noise_targets(net: ScalarRNN, copies: int) -> list:
+def noise_targets(net: ScalarRNN, copies: int) -> list:
     """Standard normal arrays for ``copies`` perturbations of ``net``: per copy, per layer,
     weight then bias."""
     from ..networks.init import make_scheme
@@ -110,7 +110,7 @@ def draw_maps(base: ScalarRNN, eps: float, steps: int, seed: int,
     from ..networks.presets import draw_rows
 
     eps = check_eps(eps)
-    noise = draw_rows(_noise_targets(base, steps + 1), seed, index, 1, stream=(eps_stream(eps),))
+    noise = draw_rows(noise_targets(base, steps + 1), seed, index, 1, stream=(eps_stream(eps),))
     per_copy = 2 * len(base.layers)
     maps = []
     for copy in range(steps + 1):
