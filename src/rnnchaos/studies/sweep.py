@@ -37,6 +37,7 @@ from .._lib.progress import Progress
 from .._lib.runner import make_pool
 from ..deciders.criteria import CRITERIA, check_criteria
 from ..errors import SpecError
+from ..networks.presets import SEEDING_CONTRACT, SEEDING_TEXT
 from .montecarlo import DEFAULT_CHUNK, CriterionEstimate, chunk_verdicts
 
 MANIFEST = "manifest.json"
@@ -173,13 +174,17 @@ def _open_manifest(out: Path, cfg: SweepConfig) -> dict[str, Any]:
             old = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise SpecError("out", f"{path} is unreadable ({exc}); move it away to start afresh") from None
+        if old.get("seeding_contract", 1) != SEEDING_CONTRACT:  # its chunks hold other networks
+            raise SpecError("out", f"{out} was drawn under seeding contract v"
+                            f"{old.get('seeding_contract', 1)} (now v{SEEDING_CONTRACT}); use another "
+                            "--out directory (nothing was overwritten)")
         if old.get("config") != cfg.to_json():
             raise SpecError("out", f"{out} holds a sweep with a different configuration; use "
                             "another --out directory (nothing was overwritten)")
         old.setdefault("runs", []).append({"started_utc": _utc_now(), **_environment()})
         return old
     return {"config": cfg.to_json(), "root_seed": cfg.seed,
-            "network_seed": "numpy.random.SeedSequence(seed, spawn_key=(index,)) per cell",
+            "network_seed": SEEDING_TEXT + "; per cell", "seeding_contract": SEEDING_CONTRACT,
             "runs": [{"started_utc": _utc_now(), **_environment()}]}
 
 
