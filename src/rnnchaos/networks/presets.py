@@ -84,6 +84,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._lib.jit import run_chunks
 from ..errors import SpecError
 from .init import Scheme, as_generator, make_scheme, sample_network
 from .model import Activation, ScalarRNN
@@ -373,13 +374,20 @@ def draw_rows(targets, seed: int, start: int, count: int, block_size: int = BLOC
     if isinstance(count, bool) or not isinstance(count, Integral) or count < 1:
         raise SpecError("count", f"must be an integer >= 1, got {count!r}")
     out = [np.empty((count, *t.shape)) for t in targets]
+    pieces = []  # (block, lo, hi, offset in out)
     index = start
     while index < start + count:
         block, lo = divmod(index, block_size)
         hi = min(block_size, lo + start + count - index)
-        draw_block_rows(targets, seed, block, lo, hi,
-                        [a[index - start:index - start + hi - lo] for a in out], block_size, stream)
+        pieces.append((block, lo, hi, index - start))
         index += hi - lo
+
+    def draw(first: int, last: int) -> None:
+        for block, lo, hi, at in pieces[first:last]:
+            draw_block_rows(targets, seed, block, lo, hi, [a[at:at + hi - lo] for a in out],
+                            block_size, stream)
+    # blocks are independent streams and numpy fills arrays without the GIL: threads help
+    run_chunks(draw, len(pieces), min_chunk=8)
     return out
 
 
