@@ -304,3 +304,13 @@ def test_known_differences_name_published_cells_only():
         assert name in PRESETS and col in PUBLISHED[name]
         assert isinstance(why, str) and why.endswith(".")
     assert ("paper_a", "w2_relu") not in KNOWN_DIFFERENCES  # network A reproduces 2.28%
+
+
+def test_threads_do_not_change_the_draw(monkeypatch):
+    p = build_preset("paper_glorot", 3)
+    monkeypatch.setenv("RNNCHAOS_THREADS", "1")
+    one = sample_preset_batch(p, 6, 100, 40 * BLOCK_SIZE)
+    monkeypatch.setenv("RNNCHAOS_THREADS", "3")
+    three = sample_preset_batch(p, 6, 100, 40 * BLOCK_SIZE)
+    for a, b in zip(one.layers, three.layers):
+        assert np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
