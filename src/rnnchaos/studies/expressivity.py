@@ -31,6 +31,7 @@ from flint import fmpq
 from ..errors import ResourceLimitError, SpecError
 from ..exact.pl import PiecewiseLinear
 from ..networks.model import Layer, ScalarRNN
+from ..networks.presets import SEEDING_CONTRACT
 from ..exact.regions import (
     DEFAULT_MAX_PIECES,
     _counts,
@@ -146,7 +147,10 @@ class EnsembleCounts:
         """JSON-able summary: growth rates of every count (no per-draw lists)."""
         out = {"mode": self.mode, "description": self.description, "seed": self.seed,
                "steps": self.steps, "interval": [str(self.interval[0]), str(self.interval[1])],
-               "draws": len(self.rnn_laps), "maps_tried": self.tries}
+               "draws": len(self.rnn_laps), "maps_tried": self.tries,
+               "seeding": "draw i takes its maps in order from rows 0, 1, ... of blocks 0, 1, ... of "
+                          "SeedSequence(seed, spawn_key=(i, block)), whole-block arrays",
+               "seeding_contract": SEEDING_CONTRACT}
         for key in ("rnn_laps", "ff_laps", "rnn_pieces", "ff_pieces"):
             out[key + "_growth"] = self.rate_summary(key)
         return out
