@@ -87,7 +87,7 @@ import numpy as np
 from .._lib.jit import run_chunks
 from ..errors import SpecError
 from .init import Scheme, as_generator, make_scheme, sample_network
-from .model import Activation, ScalarRNN
+from .model import Activation, Layer, ScalarRNN
 
 #: Networks per block of the seeding contract (see the module docstring).
 BLOCK_SIZE = 1024
@@ -400,10 +400,10 @@ def sample_preset(preset: Preset | str, seed: int, index: int = 0) -> ScalarRNN:
     >>> sample_preset("paper_he", 5, 1030) == sample_preset_batch("paper_he", 5, 1024, 10).network(6)
     True
     """
-    from .batch import sample_preset_batch
-
     preset, seed = as_preset(preset), _check_index("seed", seed)
-    return sample_preset_batch(preset, seed, _check_index("index", index), 1).network(0)
+    arrays = draw_rows(preset.draw_targets(), seed, _check_index("index", index), 1)
+    return ScalarRNN([Layer(arrays[2 * j][0], arrays[2 * j + 1][0], l.activation)
+                      for j, l in enumerate(preset.plan)])
 
 
 def as_preset(preset: Any) -> Preset:
