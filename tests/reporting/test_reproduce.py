@@ -3,7 +3,7 @@ import json
 
 from rnnchaos.reporting.reproduce import COLUMNS, PUBLISHED, ROWS, Plan, reproduce
 
-TINY = Plan(table_n=60, width_n=60, widths=(2, 8), large_width_n=20, gain_n=60, gains=(0.5, 2.0),
+TINY = Plan(table_n=60, widths=(2, 8, 16), width_tiers=((8, 60), (16, 20)), gain_n=60, gains=(0.5, 2.0),
             gain_widths=(2,))
 
 

@@ -108,31 +108,30 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
 @dataclass(frozen=True)
 class Plan:
     """Sizes of a reproduction run.  The width study: rows ``width_rows`` at gains
-    ``width_gains``; ``width_n`` networks per cell up to width ``width_split``,
-    ``large_width_n`` beyond."""
+    ``width_gains`` and widths ``widths``; ``width_tiers`` is ((largest width, networks per
+    cell), ...) in increasing width: a width gets the n of the first tier that covers it
+    (wider networks cost more to decide, so they get fewer)."""
 
     table_n: int
-    width_n: int
     widths: tuple[int, ...]
-    large_width_n: int
+    width_tiers: tuple[tuple[int, int], ...]
     gain_n: int
     gains: tuple[float, ...]
     gain_widths: tuple[int, ...]
     width_rows: tuple[str, ...] = ("paper_he",)
-    width_split: int = 256
     width_gains: tuple[float, ...] = (1.0,)
 
 
 #: The paper's ReLU rows whose width dependence is tested (tanh rows join once decided).
 WIDTH_ROWS = ("paper_row1", "paper_he", "paper_he_u", "paper_glorot")
-QUICK = Plan(table_n=5000, width_n=1_000_000, widths=(2, 4, 8, 16, 32, 64, 128, 256),
-             large_width_n=200_000, gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0),
-             gain_widths=(2,), width_rows=("paper_he",), width_split=64)
-FULL = Plan(table_n=10000, width_n=10_000_000,
-            widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
-            large_width_n=1_000_000, gain_n=10000,
+# quick: about a minute of width study on 2 cores, resolving P(period 3) down to ~1e-5 at width 64
+QUICK = Plan(table_n=5000, widths=(2, 4, 8, 16, 32, 64, 128, 256),
+             width_tiers=((16, 1_000_000), (64, 400_000), (256, 100_000)),
+             gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gain_widths=(2,))
+FULL = Plan(table_n=10000, widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
+            width_tiers=((64, 10_000_000), (4096, 1_000_000)), gain_n=10000,
             gains=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0), gain_widths=(2, 16),
-            width_rows=WIDTH_ROWS, width_split=64, width_gains=(0.5, 1.0, 2.0, 4.0))
+            width_rows=WIDTH_ROWS, width_gains=(0.5, 1.0, 2.0, 4.0))
 #: Networks per chunk of the width sweeps (whole blocks; 10^7-network cells in 153 chunks).
 WIDTH_CHUNK = 64 * 1024
 WIDTH_CRITERIA = ("period_2", "period_3", "positive_entropy")
@@ -155,13 +154,14 @@ def run_tables(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str,
 
 
 def run_width(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, Any]]:
-    """The width study: ``plan.width_rows`` x widths x ``plan.width_gains``, exact criteria."""
-    rows = []
-    for label, widths, n in (("small", [k for k in plan.widths if k <= plan.width_split], plan.width_n),
-                             ("large", [k for k in plan.widths if k > plan.width_split],
-                              plan.large_width_n)):
+    """The width study: ``plan.width_rows`` x widths x ``plan.width_gains``, exact criteria,
+    one resumable sweep per tier of ``plan.width_tiers``."""
+    rows, done = [], 0
+    for top, n in plan.width_tiers:
+        widths = [k for k in plan.widths if done < k <= top]
+        done = top
         if widths:
-            rows += _sweep(out, f"width_{label}", workers, presets=list(plan.width_rows),
+            rows += _sweep(out, f"width_to_{top}", workers, presets=list(plan.width_rows),
                            widths=widths, gains=list(plan.width_gains), n=n, seed=seed,
                            criteria=WIDTH_CRITERIA, chunk_size=min(WIDTH_CHUNK, n))
     return rows
