@@ -13,8 +13,10 @@ Measured in one run, so ratios are meaningful on a shared machine:
 3. the CLI end to end, start-up included (a subprocess, wall clock): ``rnnchaos estimate
    --preset paper_he --width 2 --n N --criteria period_2,period_3,positive_entropy
    --workers W``, then width 64 and width 1024 with the same criteria;
-4. peak memory (summed resident set of the CLI process and its workers, sampled every
-   0.1 s) of an estimate of ``--memory-n`` networks.
+4. peak memory of each estimate: the proportional set size (PSS, shared pages split
+   between processes) summed over the CLI process and its workers, sampled every 0.1 s
+   (the summed RSS beside it counts shared libraries once per process), and with
+   ``--memory-n`` an estimate of that many networks.
 
 Numba compilation is cached on disk; one small warm-up estimate runs first so the CLI
 timings include start-up but not first-time compilation.
@@ -67,10 +69,13 @@ def bench_notebook_loop(n_loop: int) -> float:
     return rate(n_loop, loop)
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants (Linux /proc)."""
+def _tree_memory(root: int) -> tuple[int, int]:
+    """(RSS, PSS) bytes summed over ``root`` and all its descendants (Linux /proc).
+
+    RSS counts shared library pages once per process (numba/LLVM, numpy: ~100 MiB each);
+    PSS splits shared pages between the processes that map them, so its sum is the memory
+    the run really holds."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -78,29 +83,38 @@ def _tree_rss(root: int) -> int:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [root]
+    rss = pss = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
-    return total
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    key, _, rest = line.partition(":")
+                    if key in ("Rss", "Pss"):
+                        kib = int(rest.split()[0]) * 1024
+                        rss, pss = (rss + kib, pss) if key == "Rss" else (rss, pss + kib)
+        except (OSError, ValueError):
+            continue
+    return rss, pss
 
 
-def run_cli(width: int, n: int, workers: int) -> tuple[float, float, str]:
-    """(networks/s wall, peak summed RSS in MiB, last output line) of one CLI estimate."""
+def run_cli(width: int, n: int, workers: int) -> tuple[float, tuple[float, float], str]:
+    """(networks/s wall, peak summed (RSS, PSS) in MiB, last output line) of one CLI estimate."""
     cmd = [sys.executable, "-m", "rnnchaos.cli.main", "estimate", "--preset", "paper_he",
            "--width", str(width), "--n", str(n), "--max-n", str(n), "--seed", "3",
            "--criteria", CRITERIA, "--workers", str(workers), "--quiet"]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
+    peak = [0, 0]
 
     def watch():
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             time.sleep(0.1)
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -109,7 +123,11 @@ def run_cli(width: int, n: int, workers: int) -> tuple[float, float, str]:
     watcher.join()
     if proc.returncode:
         raise SystemExit(f"estimate failed: {err.strip()}")
-    return n / wall, peak[0] / 2**20, out.strip().splitlines()[-1]
+    return n / wall, (peak[0] / 2**20, peak[1] / 2**20), out.strip().splitlines()[-1]
+
+
+def _mib(mem: tuple[float, float]) -> str:
+    return f"PSS {mem[1]:,.0f} MiB (RSS {mem[0]:,.0f} MiB, shared pages counted per process)"
 
 
 def main() -> None:
@@ -134,14 +152,14 @@ def main() -> None:
     run_cli(2, 20_000, args.workers)  # warm-up: numba's on-disk cache, imports
     r2, mem2, line = run_cli(2, n2, args.workers)
     print(f"estimate width 2, n {n2:,}: {r2:,.0f} networks/s wall (start-up included), "
-          f"peak RSS {mem2:,.0f} MiB; {r2 / loop:,.0f}x the notebooks' loop\n    {line}")
+          f"peak memory {_mib(mem2)}; {r2 / loop:,.0f}x the notebooks' loop\n    {line}")
     for width, n in sizes.items():
         r, mem, line = run_cli(width, n, args.workers)
-        print(f"estimate width {width}, n {n:,}: {r:,.0f} networks/s wall, peak RSS {mem:,.0f} MiB"
+        print(f"estimate width {width}, n {n:,}: {r:,.0f} networks/s wall, peak memory {_mib(mem)}"
               f"\n    {line}")
     if args.memory_n:
         r, mem, line = run_cli(2, args.memory_n, args.workers)
-        print(f"estimate width 2, n {args.memory_n:,}: {r:,.0f} networks/s, peak RSS {mem:,.0f} MiB")
+        print(f"estimate width 2, n {args.memory_n:,}: {r:,.0f} networks/s, peak memory {_mib(mem)}")
     print(f"ratio sampling v2 / v1: {sampling['sampling (contract v2, blocks)'] / sampling['sampling (contract v1, per network)']:,.0f}x; "
           f"sampling / raw normals: {sampling['sampling (contract v2, blocks)'] / sampling['numpy standard_normal, 7 per network']:.2f}")
 
