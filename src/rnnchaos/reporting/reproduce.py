@@ -284,13 +284,17 @@ def width_sentence(t: dict[str, Any]) -> str:
             f"{last['width']}")
     slope = (f"{_sci(t['slope'], signed=True)} per doubling of the width, 95% interval "
              f"[{_sci(t['ci_low'], signed=True)}, {_sci(t['ci_high'], signed=True)}], "
-             f"Cochran-Armitage p = {t['p_value']:.2g}")
+             f"Cochran-Armitage p = {_p_text(t['p_value'])}")
     if t["p_value"] < TREND_ALPHA:
         direction = "falls" if t["slope"] < 0 else "rises"
         return f"depends on width: it {direction} ({span}; {slope})."
     bound = max(abs(t["ci_low"]), abs(t["ci_high"]))
     return (f"no trend detected ({span}; {slope}): consistent with a width-independent "
             f"probability, to within {_sci(bound)} per doubling.")
+
+
+def _p_text(p: float) -> str:
+    return "< 1e-300" if p == 0 else f"{p:.2g}"  # a normal tail below the smallest double
 
 
 def _sci(v: float, signed: bool = False) -> str:
@@ -338,7 +342,7 @@ def width_section_html(trends) -> str:
         f"<tr><td>{html.escape(t['preset'])}</td><td>{t['gain']:g}</td><td>{t['criterion']}</td>"
         + "".join(f"<td>{c['width']}: {_pct(c)}</td>" for c in t["cells"][:1] + t["cells"][-1:])
         + f"<td>{_sci(t['slope'], True)} [{_sci(t['ci_low'], True)}, {_sci(t['ci_high'], True)}]</td>"
-        f"<td>{t['p_value']:.2g}</td></tr>" for t in trends)
+        f"<td>{_p_text(t['p_value'])}</td></tr>" for t in trends)
     verdict = (f"For {len(found)} of {len([t for t in trends if t['criterion'] == 'period_3'])} "
                "(row, gain) pairs the probability of period 3 changes with width "
                f"(Cochran-Armitage p &lt; {TREND_ALPHA}); the paper's claim of a width-independent "
