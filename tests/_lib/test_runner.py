@@ -4,8 +4,13 @@ from concurrent.futures import Future
 
 import pytest
 
-from rnnchaos._lib.runner import (Executor, InlineExecutor, ProcessExecutor, make_executor,
-                                  run_tasks)
+from rnnchaos._lib.runner import (
+    Executor,
+    InlineExecutor,
+    ProcessExecutor,
+    make_executor,
+    run_tasks,
+)
 from rnnchaos.errors import SpecError, TaskFailedError
 
 
@@ -104,6 +109,7 @@ def test_cli_refuses_workers_with_dask_in_one_line(capsys):
 
 def test_missing_dask_is_named_with_its_extra(monkeypatch):
     import sys
+
     from rnnchaos._lib.optional import MissingDependencyError
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
     with pytest.raises(MissingDependencyError, match=r"pip install 'rnnchaos\[dask\]'"):

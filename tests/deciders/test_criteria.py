@@ -1,7 +1,11 @@
 """The one check of a criteria list: strip, refuse unknown names, deduplicate in order."""
 import pytest
 
-from rnnchaos.deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
+from rnnchaos.deciders.criteria import (
+    CRITERIA,
+    check_criteria,
+    check_entropy_max_period,
+)
 from rnnchaos.errors import SpecError
 
 

@@ -39,6 +39,18 @@ def test_different_config_in_same_dir_is_refused(tmp_path):
     assert (tmp_path / "results.parquet").read_bytes() == before
 
 
+def test_a_sweep_drawn_under_seeding_contract_v1_is_not_resumed(tmp_path):
+    cfg = make_config("paper_he", "2", "1", n=64, seed=0, criteria=("period_2",))
+    run_sweep(cfg, tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    del manifest["seeding_contract"]  # as written before contract v2
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(SpecError, match="seeding contract v1"):
+        run_sweep(cfg, tmp_path)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
 def test_per_network_rows(tmp_path):
     import pyarrow.parquet as pq
     run_sweep(make_config("paper_he", "2", "1", n=40, seed=2, chunk_size=16, per_network=True,

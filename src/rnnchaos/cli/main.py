@@ -73,24 +73,19 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_estimate(args) -> int:
+    from .._lib.progress import Progress, progress_callback
     from ..studies.montecarlo import estimate
 
     preset = preset_from_args(args)
     if (args.n is None) == (args.ci_halfwidth is None):
         raise SpecError("--n", "give exactly one of --n and --ci-halfwidth")
-    progress = None
-    if sys.stderr.isatty():
-        def progress(done, total):
-            sys.stderr.write(f"\restimate: {done} networks" + (f" / {total}" if total else ""))
     from ..deciders.criteria import check_criteria, check_entropy_max_period
     check_criteria(args.criteria)  # estimate checks again; these fail before a cluster starts
     check_entropy_max_period(args.entropy_max_period)
-    with executor_from_args(args) as executor:
+    with executor_from_args(args) as executor, Progress(args.n, desc="estimate") as bar:
         est = estimate(preset, args.seed, n=args.n, ci_halfwidth=args.ci_halfwidth,
                        criteria=args.criteria, entropy_max_period=args.entropy_max_period,
-                       max_n=args.max_n, workers=executor, progress=progress)
-    if progress:
-        sys.stderr.write("\n")
+                       max_n=args.max_n, workers=executor, progress=progress_callback(bar))
     if args.json:
         print(json.dumps(est.to_json()))
         return 0
@@ -155,6 +150,12 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=_positive_int("--workers"), default=1,
                    help="worker processes (BLAS pinned to one thread each)")
     add_executor_args(p)
+    add_quiet_arg(p)
+
+
+def add_quiet_arg(p: argparse.ArgumentParser) -> None:
+    """--quiet: no progress bar (bars are drawn only on a terminal anyway)."""
+    p.add_argument("--quiet", action="store_true", help="no progress bar on the terminal")
 
 
 def add_executor_args(p: argparse.ArgumentParser) -> None:
@@ -235,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_preset_args(p)
     p.add_argument("--seed", type=_nonneg_int("--seed"), required=True)
     p.add_argument("--index", type=_nonneg_int("--index"), default=0,
-                   help="network number I: drawn from SeedSequence(seed, spawn_key=(I,))")
+                   help="network number I: row I mod 1024 of block I // 1024, drawn from "
+                   "SeedSequence(seed, spawn_key=(I // 1024,))")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("estimate", help="P(chaos criteria) over random networks, 95%% Wilson CIs")
@@ -272,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_nonneg_int("--seed"), default=2022)
     p.add_argument("--workers", type=_positive_int("--workers"), default=None)
     add_executor_args(p)
+    add_quiet_arg(p)
     p.set_defaults(func=_cmd_reproduce)
 
     from ..cli import scalar as cli_scalar  # subcommands beside their library modules
@@ -293,6 +296,8 @@ def main(argv=None) -> int:
     if getattr(args, "max_pieces", 0) is None:
         from ..exact.periodic import MAX_PIECES
         args.max_pieces = MAX_PIECES
+    from .._lib.progress import set_quiet
+    set_quiet(getattr(args, "quiet", False))
     try:
         return args.func(args)
     except RnnchaosError as exc:

@@ -107,7 +107,6 @@ import numpy as np
 
 from .._lib.jit import HAVE_NUMBA, njit, run_chunks
 from ..errors import SpecError
-from .criteria import check_criteria, check_entropy_max_period
 from ..exact.periodic import periodic_orbits
 from ..networks.batch import (
     ACT_HARDTANH,
@@ -116,6 +115,11 @@ from ..networks.batch import (
     ACT_RELU,
     NetworkBatch,
     activation_code,
+)
+from .criteria import (
+    CRITERIA,  # the one list (re-exported here)
+    check_criteria,
+    check_entropy_max_period,
 )
 from .itineraries import (
     NO,
@@ -133,7 +137,6 @@ from .pieces import (
     piece_capacity,
 )
 
-from .criteria import CRITERIA  # the one list (re-exported here)
 EXACT_CRITERIA = ("period_2", "period_3", "positive_entropy")
 
 #: Default limit on itinerary-tree nodes per network and period (beyond: exact engine).

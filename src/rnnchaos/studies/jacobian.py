@@ -32,7 +32,8 @@ What is reported, per std (95% Wilson intervals throughout)
 
 Seeding: map i (of every std) is ``sample_vector_preset(build_vector_preset(
 "paper_jacobian", 64, std=std), seed, i)``, i.e. W1, W2 = std * Z1, std * Z2
-with Z drawn from ``SeedSequence(seed, spawn_key=(i,))``: common random
+with Z the same for every std (the vector maps' block seeding contract,
+:data:`rnnchaos.networks.vector.VECTOR_BLOCK_SIZE`): common random
 numbers across stds.  The tangent vectors of maps start .. start+batch-1 come
 from ``SeedSequence([seed, TANGENT_STREAM, start])`` (the same for every std).
 """
@@ -48,13 +49,19 @@ import numpy as np
 
 from .._lib.atomic import atomic_write_table
 from .._lib.optional import require
+from .._lib.progress import Progress
 from .._lib.runner import Executor, executor_for, run_tasks
 from .._lib.store import ChunkStore
 from ..dynamics.lyapunov import iterate, lyapunov_max_direct, lyapunov_spectrum
 from ..dynamics.meanfield import mean_field_critical_gain, mean_field_critical_std
 from ..errors import SpecError
-from ..networks.presets import network_seed
-from ..networks.vector import VectorRNN, build_vector_preset, sample_vector_batch
+from ..networks.presets import SEEDING_CONTRACT
+from ..networks.vector import (
+    VECTOR_SEEDING_TEXT,
+    VectorRNN,
+    build_vector_preset,
+    sample_vector_batch,
+)
 from .stats import wilson_interval
 
 __all__ = [
@@ -89,24 +96,17 @@ TANGENT_STREAM = 0x6A6163  # "jac"
 def paper_maps(std: float, n: int, seed: int, *, start: int = 0, dim: int = 64) -> VectorRNN:
     """Maps start .. start+n-1 of the paper's family at this std, stacked (batch (n,)).
 
-    Map i is ``W2 relu(W1 h)``, W1, W2 = std * Z1, std * Z2 with Z1 then Z2
-    (d x d, C order) standard normal from ``SeedSequence(seed, spawn_key=(i,))``;
-    bit for bit ``sample_vector_preset(build_vector_preset("paper_jacobian",
-    dim, std=std), seed, i)``.
+    Map i is ``W2 relu(W1 h)``, W1, W2 = std * Z1, std * Z2, Z standard normal:
+    ``sample_vector_preset(build_vector_preset("paper_jacobian", dim, std=std), seed, i)``
+    (the block seeding contract of :mod:`rnnchaos.networks.vector`), so the same Z
+    serve every std (common random numbers).
 
     >>> paper_maps(0.15, 3, seed=0).batch_shape
     (3,)
     """
     if not (isinstance(std, (int, float)) and not isinstance(std, bool) and math.isfinite(std) and std > 0):
         raise SpecError("std", f"must be a finite number > 0, got {std!r}")
-    z1 = np.empty((n, dim, dim))
-    z2 = np.empty((n, dim, dim))
-    for j in range(n):
-        g = np.random.default_rng(network_seed(seed, start + j))
-        z1[j] = g.standard_normal((dim, dim))
-        z2[j] = g.standard_normal((dim, dim))
-    zeros = np.zeros((n, dim))
-    return VectorRNN([(z1 * float(std), zeros, "relu"), (z2 * float(std), zeros, "identity")])
+    return sample_vector_batch(build_vector_preset("paper_jacobian", dim, std=float(std)), seed, n, start)
 
 
 def jacobians_at(system, h: np.ndarray) -> np.ndarray:
@@ -301,8 +301,9 @@ def _validated_sweep(preset, dims, gains, n, seed, steps, transient, tangent_tra
     config = {"preset": preset, "dims": [int(d) for d in dims], "gains": [float(g) for g in gains],
               "n": n, "seed": seed, "steps": steps, "transient": transient,
               "tangent_transient": tangent_transient, "units": "natural log per iteration",
-              "seeding": "map i: SeedSequence(seed, spawn_key=(i,)); states/tangents: "
-                         f"SeedSequence([seed, {TANGENT_STREAM}, dim, chunk_start])"}
+              "seeding": f"maps: {VECTOR_SEEDING_TEXT}; states/tangents: "
+                         f"SeedSequence([seed, {TANGENT_STREAM}, dim, chunk_start])",
+              "seeding_contract": SEEDING_CONTRACT}
     return cells, config
 
 
@@ -377,11 +378,13 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
             store.begin_run({"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                              "executor": executor.name})
         labels = [f"{b.cell} maps {b.start}..{b.start + b.size - 1}" for b in todo]
-        for i, (key, start, arrays) in run_tasks(executor, _sweep_chunk, todo, labels=labels,
-                                                 ordered=False):  # saved as soon as done
-            done[(key, start)] = arrays
-            if store is not None:
-                store.save(key, start, todo[i].size, arrays)
+        with Progress(sum(b.size for b in todo), desc="lambda_max sweep", unit="maps") as bar:
+            for i, (key, start, arrays) in run_tasks(executor, _sweep_chunk, todo, labels=labels,
+                                                     ordered=False):  # saved as soon as done
+                done[(key, start)] = arrays
+                if store is not None:
+                    store.save(key, start, todo[i].size, arrays)
+                bar.update(todo[i].size)
     rows = []
     crit = mean_field_critical_gain(preset)
     for c in cells:

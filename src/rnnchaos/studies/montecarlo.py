@@ -1,23 +1,32 @@
 """Monte Carlo estimation of the probability of chaos, with Wilson intervals.
 
-Network ``I`` of an estimate with seed ``S`` is drawn from
-``SeedSequence(S, spawn_key=(I,))`` (see :mod:`rnnchaos.networks.presets`), so any single
-network can be drawn again with ``rnnchaos sample --seed S --index I``.  An
-estimate over n networks uses indices 0 .. n-1; networks are processed in
-chunks of consecutive indices, and the result depends only on (preset, seed,
-n) -- not on the number of worker processes.
+Network ``I`` of an estimate with seed ``S`` is network ``I`` of the block seeding
+contract of :mod:`rnnchaos.networks.presets` (row ``I mod BLOCK_SIZE`` of block
+``I // BLOCK_SIZE``), so any single network can be drawn again with ``rnnchaos
+sample --seed S --index I``.  An estimate over n networks uses indices 0 .. n-1;
+networks are processed in chunks of consecutive indices, and the result depends
+only on (preset, seed, n) -- not on the number of worker processes.
+
+The work unit (:func:`count_chunk`): a range of networks is cut into tasks of
+whole blocks (:func:`task_size`, about TASK_PARAMETERS weights and biases, i.e.
+0.1-0.5 s of work at any width); each task is drawn with whole-array calls,
+decided by the batch deciders and reduced to counts in the same process, so
+only a few integers per task cross a process boundary.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from .._lib.runner import Executor, executor_for, run_tasks
 from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
+from ..networks.presets import BLOCK_SIZE, SEEDING_CONTRACT, SEEDING_TEXT
 from .stats import wilson_interval
 
-DEFAULT_CHUNK = 4096
+#: Chunk of a sweep cell (block-aligned, so every block is drawn once).
+DEFAULT_CHUNK = 4 * BLOCK_SIZE
 DEFAULT_MAX_N = 10_000_000
 
 
@@ -59,23 +68,75 @@ def reference_window(preset) -> float:
     return 2.0 if preset.name == "paper_a" else 1.0
 
 
-def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
-                   entropy_max_period: int = 6) -> dict[str, Any]:
-    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending."""
+#: Parameters drawn and decided at once in a worker (about 32 MiB of float64): sizes a
+#: task to about 0.1-0.5 s of work at every width (the deciders' cost grows with width).
+TASK_PARAMETERS = 1 << 22
+
+
+def task_size(preset) -> int:
+    """Networks per task for ``preset``: a whole number of blocks, about TASK_PARAMETERS parameters.
+
+    The unit of work a runner hands a worker (sampling, deciding and counting fused
+    per task, so nothing per-network crosses a process boundary).
+
+    >>> from rnnchaos.networks.presets import BLOCK_SIZE, build_preset
+    >>> task_size(build_preset("paper_he", 2)) // BLOCK_SIZE, task_size(build_preset("paper_he", 4096))
+    (585, 1024)
+    """
+    from ..networks.presets import BLOCK_SIZE
+
+    per_network = sum(math.prod(t.shape) for t in preset.draw_targets())
+    return BLOCK_SIZE * max(1, TASK_PARAMETERS // per_network // BLOCK_SIZE)
+
+
+def _task_ranges(preset, start: int, count: int):
+    """(start, count) pieces of networks start .. start+count-1, cut at multiples of task_size."""
+    size = task_size(preset)
+    end = start + count
+    while start < end:
+        stop = min(end, (start // size + 1) * size)
+        yield start, stop - start
+        start = stop
+
+
+def _decide_range(preset, seed, start, count, criteria, entropy_max_period):
     from ..deciders.verdicts import decide
     from ..networks.batch import sample_preset_batch
 
     batch = sample_preset_batch(preset, seed, start, count)
-    verdicts = decide(batch, criteria, entropy_max_period=entropy_max_period,
-                      window=reference_window(preset))
-    return {c: verdicts[c] for c in criteria}
+    return decide(batch, criteria, entropy_max_period=entropy_max_period,
+                  window=reference_window(preset))
+
+
+def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
+                   entropy_max_period: int = 6) -> dict[str, Any]:
+    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending.
+
+    Sampled and decided a task at a time (:func:`task_size`), so memory stays bounded.
+    """
+    import numpy as np
+
+    parts = [_decide_range(preset, seed, s, c, criteria, entropy_max_period)
+             for s, c in _task_ranges(preset, start, count)]
+    return {c: None if parts[0][c] is None else np.concatenate([v[c] for v in parts])
+            for c in criteria}
 
 
 def count_chunk(preset, seed: int, start: int, count: int, criteria: Sequence[str],
                 entropy_max_period: int = 6) -> dict[str, int | None]:
-    """Number of networks start .. start+count-1 satisfying each criterion (None: pending)."""
-    arrays = chunk_verdicts(preset, seed, start, count, criteria, entropy_max_period)
-    return {c: None if v is None else int(v.sum()) for c, v in arrays.items()}
+    """Number of networks start .. start+count-1 satisfying each criterion (None: pending).
+
+    Sampling, deciding and counting fused a task at a time (:func:`task_size`); only
+    the counts leave.  Any start/count works; block-aligned ones draw every block once.
+    """
+    counts: dict[str, int | None] = {c: 0 for c in criteria}
+    for s, c in _task_ranges(preset, start, count):
+        verdicts = _decide_range(preset, seed, s, c, criteria, entropy_max_period).counts
+        for criterion in criteria:
+            k = verdicts[criterion]
+            counts[criterion] = None if k is None or counts[criterion] is None \
+                else counts[criterion] + k
+    return counts
 
 
 def probe_first_network(preset, seed: int) -> None:
@@ -109,7 +170,7 @@ class Estimate:
         out: dict[str, Any] = {c: e.to_json() for c, e in self.criteria.items()}
         out["meta"] = {"preset": self.preset, "seed": self.seed, "n": self.n,
                        "indices": [0, self.n], "entropy_max_period": self.entropy_max_period,
-                       "network_seed": "numpy.random.SeedSequence(seed, spawn_key=(index,))",
+                       "network_seed": SEEDING_TEXT, "seeding_contract": SEEDING_CONTRACT,
                        "interval": "Wilson score, 95%"}
         return out
 
@@ -127,7 +188,7 @@ def _validate_budget(n, ci_halfwidth, max_n):
 
 def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | None = None,
              criteria: Iterable[str] = CRITERIA, entropy_max_period: int = 6,
-             chunk_size: int = DEFAULT_CHUNK, max_n: int = DEFAULT_MAX_N,
+             chunk_size: int | None = None, max_n: int = DEFAULT_MAX_N,
              workers: "int | Executor" = 1,
              progress: Callable[[int, int | None], None] | None = None) -> Estimate:
     """Estimate P(criterion) over random networks of ``preset`` with 95% Wilson intervals.
@@ -149,6 +210,7 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
     criteria = check_criteria(criteria)
     entropy_max_period = check_entropy_max_period(entropy_max_period)  # before any worker
     _validate_budget(n, ci_halfwidth, max_n)
+    chunk_size = task_size(preset) if chunk_size is None else chunk_size
     if chunk_size < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {chunk_size}")
     probe_first_network(preset, seed)

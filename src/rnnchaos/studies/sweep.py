@@ -38,7 +38,13 @@ from .._lib.runner import Executor, executor_for, run_tasks
 from .._lib.store import MANIFEST, ChunkStore  # noqa: F401 - MANIFEST re-exported
 from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
-from .montecarlo import DEFAULT_CHUNK, CriterionEstimate, chunk_verdicts, probe_first_network
+from ..networks.presets import SEEDING_CONTRACT, SEEDING_TEXT
+from .montecarlo import (
+    DEFAULT_CHUNK,
+    CriterionEstimate,
+    chunk_verdicts,
+    probe_first_network,
+)
 
 RESULTS = "results.parquet"
 NETWORKS = "networks.parquet"
@@ -191,8 +197,11 @@ def _chunk_arrays(arrays: dict, per_network: bool) -> dict[str, np.ndarray]:
 
 
 def open_store(cfg: SweepConfig, out: str | os.PathLike) -> ChunkStore:
-    """The sweep's chunk store in ``out``, checked (manifest and chunks); nothing written."""
-    return ChunkStore(out, "sweep", cfg.to_json()).open()
+    """The sweep's chunk store in ``out``, checked (manifest and chunks); nothing written.
+
+    The seeding contract is part of the stored configuration: chunks drawn under another
+    contract hold other networks and are refused, never reused."""
+    return ChunkStore(out, "sweep", {**cfg.to_json(), "seeding_contract": SEEDING_CONTRACT}).open()
 
 
 def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: "int | Executor" = 1,
@@ -216,8 +225,8 @@ def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: "int | Execu
     todo = [b for b in blocks if not store.has(b.cell, b.start)]
     with executor_for(workers) as executor:
         store.begin_run({"started_utc": _utc_now(), "executor": executor.name, **_environment()},
-                        {"root_seed": cfg.seed, "network_seed":
-                         "numpy.random.SeedSequence(seed, spawn_key=(index,)) per cell"})
+                        {"root_seed": cfg.seed, "network_seed": SEEDING_TEXT + "; per cell",
+                         "seeding_contract": SEEDING_CONTRACT})
         bar = Progress(sum(b.size for b in blocks), progress)
         bar.update(sum(b.size for b in blocks) - sum(b.size for b in todo))
         try:
