@@ -47,7 +47,7 @@ def test_report_sections_are_wired_in(tmp_path, monkeypatch):
     from rnnchaos.reporting import figures_scalar, jacobian
     calls = []
     for module, name in ((figures_scalar, "scalar"), (jacobian, "jacobian")):
-        def section(out, mode, seed, name=name):
+        def section(out, mode, seed, name=name, **options):
             calls.append((name, mode, seed))
             return f"<section id='stub-{name}'></section>"
         monkeypatch.setattr(module, "report_section", section)
