@@ -6,28 +6,37 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
+from .._lib.atomic import check_output_dir
+from .._lib.validation import check_array_budget
 from ..errors import RnnchaosError, SpecError
+from .options import EXIT_BAD_INPUT, Parser, int_option, list_option, real_option
 
-EXIT_BAD_INPUT = 2
+#: Largest --gain / --gains: weights up to ~1e100 keep products of a few weights and
+#: inputs far from the largest double (~1.8e308), so no sampled network overflows.
+MAX_GAIN = 1e100
+GAIN_OPTION = real_option(positive=True, hi=MAX_GAIN)
+#: Networks sampled at once by estimate (its chunk size): the array check counts them.
+ESTIMATE_BATCH = 4096
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line, exit status 2."""
-
-    def error(self, message):
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+def preset_parameter_count(width: int, depth: int) -> int:
+    """Weights and biases of one preset network: 1 -> k [-> k] -> 1."""
+    middle = width * width + width if depth == 3 else 0
+    return 3 * width + 1 + middle
 
 
 def _cmd_analyze(args) -> int:
     from ..exact.periodic import check_max_period, periodic_orbits
-    from ..networks.model import ScalarRNN
     from ..reporting.text import periodic_summary
+    from .scalar import load_scalar_map
 
     check_max_period(args.max_period)  # refuse before reading anything big
-    net = ScalarRNN.from_file(args.spec)
-    rep = periodic_orbits(net, args.max_period, max_pieces=args.max_pieces)
+    net, pl = load_scalar_map(args.spec, args.max_pieces)
+    rep = periodic_orbits(pl if pl is not None else net, args.max_period,
+                          max_pieces=args.max_pieces)
     if args.json:
         print(json.dumps(rep.to_json()))
     else:
@@ -38,8 +47,14 @@ def _cmd_analyze(args) -> int:
 def _cmd_sample(args) -> int:
     from ..networks.presets import sample_preset
 
+    check_array_budget(preset_parameter_count(args.width, args.depth), "--width",
+                       "the network's weights")
     preset = preset_from_args(args)
-    print(sample_preset(preset, args.seed, args.index).to_json())
+    net = sample_preset(preset, args.seed, args.index)
+    if not all(math.isfinite(v) for layer in net.to_dict()["layers"]
+               for row in layer["weight"] + [layer["bias"]] for v in row):
+        raise SpecError("--gain", f"{args.gain} makes sampled weights overflow a double")
+    print(net.to_json())
     return 0
 
 
@@ -75,9 +90,15 @@ def _cmd_demo(args) -> int:
 def _cmd_estimate(args) -> int:
     from ..studies.montecarlo import estimate
 
-    preset = preset_from_args(args)
     if (args.n is None) == (args.ci_halfwidth is None):
         raise SpecError("--n", "give exactly one of --n and --ci-halfwidth")
+    if args.n is not None and args.n > args.max_n:
+        raise SpecError("--n", f"{args.n} exceeds --max-n {args.max_n}")
+    check_array_budget(ESTIMATE_BATCH * preset_parameter_count(args.width, args.depth),
+                       "--width", f"a batch of {ESTIMATE_BATCH} networks")
+    preset = preset_from_args(args)
+    if args.ci_halfwidth is not None:
+        print(adaptive_plan(args.ci_halfwidth, args.max_n, args.workers), file=sys.stderr)
     progress = None
     if sys.stderr.isatty():
         def progress(done, total):
@@ -102,6 +123,19 @@ def _cmd_estimate(args) -> int:
     return 0
 
 
+def adaptive_plan(halfwidth: float, max_n: int, workers: int) -> str:
+    """The up-front statement of an adaptive estimate: how many networks it may need
+    (a 95% Wilson interval at p = 1/2, the widest, needs about (1.96 / 2H)^2) and the
+    cap where it stops."""
+    worst = math.ceil((1.959963984540054 / (2 * halfwidth)) ** 2)
+    need = min(worst, max_n)
+    stop = (f"it stops at --max-n {max_n:,} before that" if worst > max_n
+            else f"cap --max-n {max_n:,}")
+    return (f"rnnchaos estimate: sampling until every 95% CI half-width is <= {halfwidth:g}; "
+            f"this may need up to ~{worst:,} networks (p near 1/2; fewer near 0 or 1), "
+            f"{stop}; {need:,} networks on {workers} worker(s)")
+
+
 def _cmd_sweep(args) -> int:
     from ..studies.sweep import make_config, run_sweep
 
@@ -110,6 +144,7 @@ def _cmd_sweep(args) -> int:
                       depth=args.depth, flavour=args.flavour,
                       entropy_max_period=args.entropy_max_period, chunk_size=args.chunk_size,
                       per_network=args.per_network)
+    check_output_dir(args.out, "--out")
     try:
         path = run_sweep(cfg, args.out, workers=args.workers)
     except KeyboardInterrupt:
@@ -124,6 +159,7 @@ def _cmd_reproduce(args) -> int:
     from ..reporting.reproduce import reproduce
 
     mode = "full" if args.full else "quick"
+    check_output_dir(args.out, "--out")
     try:
         path = reproduce(args.out, mode=mode, seed=args.seed, workers=args.workers)
     except KeyboardInterrupt:
@@ -136,12 +172,12 @@ def _cmd_reproduce(args) -> int:
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     from ..deciders.criteria import CRITERIA
-    p.add_argument("--seed", type=_nonneg_int("--seed"), required=True)
+    p.add_argument("--seed", type=SEED_OPTION, required=True)
     p.add_argument("--criteria", default=",".join(CRITERIA),
                    help=f"comma-separated subset of {','.join(CRITERIA)}")
-    p.add_argument("--entropy-max-period", type=_positive_int("--entropy-max-period"), default=6,
+    p.add_argument("--entropy-max-period", type=POSITIVE_INT, default=6,
                    help="positive_entropy looks for a non-power-of-2 period up to this bound")
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1,
+    p.add_argument("--workers", type=POSITIVE_INT, default=1,
                    help="worker processes (BLAS pinned to one thread each)")
 
 
@@ -159,74 +195,64 @@ def add_preset_args(p: argparse.ArgumentParser, multiple: bool = False) -> None:
 
     p.add_argument("--preset", required=True, help="paper_a, paper_row1, paper_he, paper_he_u, "
                    "paper_normal_k or paper_glorot")
-    p.add_argument("--width", type=_positive_int("--width"), required=True, help="hidden width k")
+    p.add_argument("--width", type=POSITIVE_INT, required=True, help="hidden width k")
     p.add_argument("--activation", choices=PRESET_ACTIVATIONS, default="relu")
     p.add_argument("--clip", action="store_true", help="clip the output pre-activation to [0, 1]")
-    p.add_argument("--depth", type=int, choices=(2, 3), default=2)
+    p.add_argument("--depth", type=DEPTH_OPTION, default=2, help="2 or 3")
     p.add_argument("--flavour", choices=FLAVOURS, default="as_coded")
-    p.add_argument("--gain", type=float, default=1.0, help="multiplies every weight/bias scale")
+    p.add_argument("--gain", type=GAIN_OPTION, default=1.0,
+                   help=f"multiplies every weight/bias scale (0 < G <= {MAX_GAIN:g})")
 
 
-def _int_at_least(minimum: int):
-    """argparse type: an integer >= minimum, with a one-line error naming the option."""
-    def for_option(name):
-        def parse(text):
-            try:
-                value = int(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-            if value < minimum:
-                raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
-            return value
-        return parse
-    return for_option
-
-
-_nonneg_int = _int_at_least(0)
-_positive_int = _int_at_least(1)
+SEED_OPTION = int_option(0, 2 ** 128 - 1)
+INDEX_OPTION = int_option(0, 2 ** 63 - 1)
+POSITIVE_INT = int_option(1)
+DEPTH_OPTION = int_option(2, 3)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rnnchaos", description="Measure and certify chaos in RNN maps.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="rnnchaos", description="Measure and certify chaos in RNN maps.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("analyze", help="exact periodic orbits, Li-Yorke certificate of a scalar map")
     p.add_argument("spec", help="network JSON file, or - for standard input")
-    p.add_argument("--max-period", type=_positive_int("--max-period"), required=True,
+    p.add_argument("--max-period", type=POSITIVE_INT, required=True,
                    help="find all orbits of minimal period <= N")
-    p.add_argument("--max-pieces", type=_positive_int("--max-pieces"), default=None,
+    p.add_argument("--max-pieces", type=int_option(1, 10 ** 9), default=None,
                    help="refuse iterates with more linear pieces (default 4,000,000)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("sample", help="print the spec of network I of a preset's seeded stream")
     add_preset_args(p)
-    p.add_argument("--seed", type=_nonneg_int("--seed"), required=True)
-    p.add_argument("--index", type=_nonneg_int("--index"), default=0,
+    p.add_argument("--seed", type=SEED_OPTION, required=True)
+    p.add_argument("--index", type=INDEX_OPTION, default=0,
                    help="network number I: drawn from SeedSequence(seed, spawn_key=(I,))")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("estimate", help="P(chaos criteria) over random networks, 95%% Wilson CIs")
     add_preset_args(p)
     _add_run_args(p)
-    p.add_argument("--n", type=_positive_int("--n"), default=None, help="number of networks")
-    p.add_argument("--ci-halfwidth", type=float, default=None,
+    p.add_argument("--n", type=POSITIVE_INT, default=None, help="number of networks")
+    p.add_argument("--ci-halfwidth", type=real_option(positive=True, hi=0.4999), default=None,
                    help="sample adaptively until every 95%% CI half-width is at most H")
-    p.add_argument("--max-n", type=_positive_int("--max-n"), default=10_000_000)
+    p.add_argument("--max-n", type=POSITIVE_INT, default=10_000_000)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_estimate)
 
     p = sub.add_parser("sweep", help="grid over preset x width x gain, resumable, Parquet output")
     p.add_argument("--preset", required=True, help="comma-separated preset names")
-    p.add_argument("--widths", required=True, help="comma-separated widths, e.g. 2,4,64")
-    p.add_argument("--gains", default="1", help="comma-separated gains (default 1)")
-    p.add_argument("--n", type=_positive_int("--n"), required=True, help="networks per cell")
+    p.add_argument("--widths", type=list_option(POSITIVE_INT), required=True,
+                   help="comma-separated widths, e.g. 2,4,64")
+    p.add_argument("--gains", type=list_option(GAIN_OPTION), default="1",
+                   help="comma-separated gains (default 1)")
+    p.add_argument("--n", type=POSITIVE_INT, required=True, help="networks per cell")
     p.add_argument("--out", required=True, help="output directory (resumed if it exists)")
     p.add_argument("--activation", choices=("relu", "tanh"), default="relu")
     p.add_argument("--clip", action="store_true")
-    p.add_argument("--depth", type=int, choices=(2, 3), default=2)
+    p.add_argument("--depth", type=DEPTH_OPTION, default=2, help="2 or 3")
     p.add_argument("--flavour", choices=("as_coded", "as_labelled"), default="as_coded")
-    p.add_argument("--chunk-size", type=_positive_int("--chunk-size"), default=4096)
+    p.add_argument("--chunk-size", type=POSITIVE_INT, default=4096)
     p.add_argument("--per-network", action="store_true", help="also write networks.parquet")
     _add_run_args(p)
     p.set_defaults(func=_cmd_sweep)
@@ -237,8 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--quick", action="store_true", help="small samples, < 5 min (default)")
     mode.add_argument("--full", action="store_true", help="10,000 networks per table cell")
     p.add_argument("--out", default="rnnchaos-report", help="output directory")
-    p.add_argument("--seed", type=_nonneg_int("--seed"), default=2022)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=None)
+    p.add_argument("--seed", type=SEED_OPTION, default=2022)
+    p.add_argument("--workers", type=POSITIVE_INT, default=None)
     p.set_defaults(func=_cmd_reproduce)
 
     from ..cli import scalar as cli_scalar  # subcommands beside their library modules
@@ -247,16 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     cli_vector.register(sub)
 
     p = sub.add_parser("demo", help="analyze the tent map and a fresh He network (the main job)")
-    p.add_argument("--seed", type=_nonneg_int("--seed"), default=None,
+    p.add_argument("--seed", type=SEED_OPTION, default=None,
                    help="seed of the He network (default: fresh, printed)")
-    p.add_argument("--width", type=_positive_int("--width"), default=2)
+    p.add_argument("--width", type=int_option(1, 4096), default=2)
     p.set_defaults(func=_cmd_demo)
     return parser
 
 
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (one line printed, status 2) or --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if getattr(args, "max_pieces", 0) is None:
         from ..exact.periodic import MAX_PIECES
         args.max_pieces = MAX_PIECES

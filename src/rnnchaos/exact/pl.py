@@ -110,8 +110,13 @@ class PiecewiseLinear:
         return cls.from_breaks(*activation.pieces())
 
     @classmethod
-    def from_network(cls, net) -> "PiecewiseLinear":
-        """The exact PL map of a scalar network built from identity/relu/leaky_relu/hardtanh."""
+    def from_network(cls, net, max_pieces: int | None = None) -> "PiecewiseLinear":
+        """The exact PL map of a scalar network built from identity/relu/leaky_relu/hardtanh.
+
+        ``max_pieces`` bounds every intermediate unit, layer by layer, before it is built
+        (the composition bound of :meth:`compose`): a deep stack of tent layers has 2^depth
+        pieces, so the limit must apply while f itself is built, not only to its iterates.
+        """
         for i, layer in enumerate(net.layers):
             if not layer.activation.is_piecewise_linear:
                 raise NotPiecewiseLinearError(
@@ -122,9 +127,17 @@ class PiecewiseLinear:
             act = cls.from_activation(layer.activation)
             weight = [[q(float(w)) for w in row] for row in layer.weight]
             bias = [q(float(b)) for b in layer.bias]
-            units = [act.compose(cls.linear_combination(units, row, b))
-                     for row, b in zip(weight, bias)]
+            units = [cls._unit(act, units, row, b, max_pieces) for row, b in zip(weight, bias)]
         return units[0]
+
+    @classmethod
+    def _unit(cls, act, units, row, bias, max_pieces) -> "PiecewiseLinear":
+        """act(sum_j row[j] * units[j] + bias), refused before building beyond max_pieces."""
+        combination = cls.linear_combination(units, row, bias)
+        if max_pieces is not None and combination.num_pieces() > max_pieces:
+            raise ResourceLimitError(f"building f from its layers: a unit has "
+                                     f"{combination.num_pieces()} linear pieces (limit {max_pieces})")
+        return act.compose(combination, max_pieces)
 
     @classmethod
     def linear_combination(cls, funcs: Sequence["PiecewiseLinear"], coeffs: Sequence, const=0) -> "PiecewiseLinear":
