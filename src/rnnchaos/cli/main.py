@@ -12,12 +12,16 @@ import sys
 from .._lib.atomic import check_output_dir
 from .._lib.validation import check_array_budget
 from ..errors import RnnchaosError, SpecError
-from .options import EXIT_BAD_INPUT, Parser, int_option, list_option, real_option
+from .options import (
+    EXIT_BAD_INPUT,
+    GAIN_OPTION,
+    MAX_GAIN,
+    Parser,
+    int_option,
+    list_option,
+    real_option,
+)
 
-#: Largest --gain / --gains: weights up to ~1e100 keep products of a few weights and
-#: inputs far from the largest double (~1.8e308), so no sampled network overflows.
-MAX_GAIN = 1e100
-GAIN_OPTION = real_option(positive=True, hi=MAX_GAIN)
 #: Networks sampled at once by estimate (its chunk size): the array check counts them.
 ESTIMATE_BATCH = 4096
 

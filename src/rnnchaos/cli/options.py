@@ -94,5 +94,10 @@ def list_option(item: Callable[[str], Any]):
     return _as_type(check, "list")
 
 
-__all__ = ["EXIT_BAD_INPUT", "Parser", "UserNumber", "int_option", "real_option",
+#: Largest --gain / --gains / --std: weights up to ~1e100 keep products of a few weights
+#: and states far from the largest double (~1.8e308), so no sampled map overflows.
+MAX_GAIN = 1e100
+GAIN_OPTION = real_option(positive=True, hi=MAX_GAIN)
+
+__all__ = ["MAX_GAIN", "GAIN_OPTION", "EXIT_BAD_INPUT", "Parser", "UserNumber", "int_option", "real_option",
            "number_option", "list_option"]

@@ -394,6 +394,7 @@ class LyapunovResult:
         sel = (lambda a: a) if not self.batch else (lambda a: a[index])
         ex = sel(self.exponents)
         direct = None if self.direct_lambda_max is None else _num(sel(self.direct_lambda_max))
+        agreement, warnings = self._checks(sel)
         return {
             "units": self.units, "dim": self.dim, "k": self.k, "steps": self.steps,
             "transient": self.transient, "tangent_transient": self.tangent_transient,
@@ -420,9 +421,65 @@ class LyapunovResult:
                 "direct_eps": self.direct_eps,
                 "direct_difference": None if direct is None or ex[0] != ex[0]
                 else _num(sel(self.direct_lambda_max) - ex[0]),
+                "direct_agreement": agreement,
                 "seconds_per_step": self.seconds_per_step,
             },
+            "warnings": warnings,
         }
+
+    def _checks(self, sel) -> tuple[str | None, list[str]]:
+        """(direct_agreement, warnings) of one orbit; see :func:`consistency_warnings`."""
+        direct = None if self.direct_lambda_max is None else float(sel(self.direct_lambda_max))
+        return consistency_warnings(float(sel(self.exponents)[0]), direct,
+                                    float(sel(self.split_half_difference)),
+                                    self.orthogonality_error, bool(sel(self.diverged)))
+
+
+#: The two-trajectory lambda_max agrees with the QR one when they differ by at most
+#: this (absolute, nats per iteration) plus the same relative to |lambda_max| plus the
+#: split-half difference: both are finite-time estimates of the same number.
+DIRECT_AGREEMENT_TOL = 0.05
+#: A final frame further than this from orthonormal means the QR recursion lost a direction.
+ORTHOGONALITY_TOL = 1e-6
+
+
+def consistency_warnings(qr_max: float, direct: float | None, split: float, ortho: float,
+                         diverged: bool) -> tuple[str | None, list[str]]:
+    """Whether the QR and two-trajectory estimates of lambda_max agree, and warnings.
+
+    Returns ``(agreement, warnings)``: ``agreement`` is None (no direct check),
+    ``"agree"``, ``"disagree"`` (both finite, apart by more than the tolerance, or one
+    finite and the other infinite) or ``"undecided"`` (an estimate is NaN).  A warning
+    names each reason the exponents must not be trusted: overflow, disagreement, a
+    collapsed frame.  Never reports agreement it has not checked.
+
+    >>> consistency_warnings(0.6931, 0.6931, 0.0, 1e-15, False)
+    ('agree', [])
+    >>> consistency_warnings(-math.inf, 0.6931, math.nan, 1.0, False)[0]
+    'disagree'
+    """
+    warnings = []
+    if diverged:
+        warnings.append("the orbit overflowed (NaN/inf state): the exponents are not meaningful")
+    agreement = None
+    if direct is not None:
+        if math.isnan(direct) or math.isnan(qr_max):
+            agreement = "undecided"
+            warnings.append("the two-trajectory check gave NaN (overflow): lambda_max is unchecked")
+        else:
+            both_finite = math.isfinite(direct) and math.isfinite(qr_max)
+            slack = DIRECT_AGREEMENT_TOL * (1 + abs(qr_max)) + (split if math.isfinite(split) else 0)
+            close = both_finite and abs(direct - qr_max) <= slack
+            close = close or (direct == qr_max)  # the same infinity
+            agreement = "agree" if close else "disagree"
+            if not close:
+                warnings.append(f"lambda_max disagrees: QR {qr_max:+.6g}, two trajectories "
+                                f"{direct:+.6g} (the orbit may sit on a kink or a collapsed "
+                                "direction, or the run is too short): neither is reliable")
+    if math.isfinite(ortho) and ortho > ORTHOGONALITY_TOL:
+        warnings.append(f"the final frame is not orthonormal (error {ortho:.1e}): a tangent "
+                        "direction collapsed; exponents of -inf may be artefacts")
+    return agreement, warnings
 
 
 def _num(x) -> float | None:
