@@ -22,6 +22,8 @@ from .options import (
     real_option,
 )
 
+#: Default piece limit of analyze while f is built from its layers (--max-pieces sets both).
+ANALYZE_F_PIECES = 200_000
 #: Networks sampled at once by estimate (its chunk size): the array check counts them.
 ESTIMATE_BATCH = 4096
 
@@ -33,14 +35,17 @@ def preset_parameter_count(width: int, depth: int) -> int:
 
 
 def _cmd_analyze(args) -> int:
-    from ..exact.periodic import check_max_period, periodic_orbits
+    from ..exact.periodic import MAX_PIECES, check_max_period, periodic_orbits
     from ..reporting.text import periodic_summary
     from .scalar import load_scalar_map
 
     check_max_period(args.max_period)  # refuse before reading anything big
-    net, pl = load_scalar_map(args.spec, args.max_pieces)
+    # f itself is built under a smaller default limit than its iterates: building a
+    # million-piece f from its layers takes minutes, which looks like a hang
+    explicit = args.max_pieces is not None
+    net, pl = load_scalar_map(args.spec, args.max_pieces if explicit else ANALYZE_F_PIECES)
     rep = periodic_orbits(pl if pl is not None else net, args.max_period,
-                          max_pieces=args.max_pieces)
+                          max_pieces=args.max_pieces if explicit else MAX_PIECES)
     if args.json:
         print(json.dumps(rep.to_json()))
     else:
@@ -223,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-period", type=POSITIVE_INT, required=True,
                    help="find all orbits of minimal period <= N")
     p.add_argument("--max-pieces", type=int_option(1, 10 ** 9), default=None,
-                   help="refuse iterates with more linear pieces (default 4,000,000)")
+                   help="refuse f or an iterate with more linear pieces (default: f 200,000, "
+                        "iterates 4,000,000)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_analyze)
 
@@ -290,9 +296,6 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage error (one line printed, status 2) or --help (0)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
-    if getattr(args, "max_pieces", 0) is None:
-        from ..exact.periodic import MAX_PIECES
-        args.max_pieces = MAX_PIECES
     try:
         return args.func(args)
     except RnnchaosError as exc:

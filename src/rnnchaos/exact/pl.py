@@ -15,6 +15,7 @@ point at 0 for an affine function.
 """
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 from fractions import Fraction
 from typing import Iterable, Sequence
@@ -144,7 +145,7 @@ class PiecewiseLinear:
         """sum_i coeffs[i] * funcs[i] + const, merging slope changes (O(M log M))."""
         const = q(const)
         left = ZERO
-        deltas: dict = {}
+        changes = []  # per function: its slope changes (x, c * jump), x ascending
         live = []
         for g, c in zip(funcs, coeffs):
             c = q(c)
@@ -152,18 +153,25 @@ class PiecewiseLinear:
                 continue
             live.append((g, c))
             left += c * g.slopes[0]
-            for j, x in enumerate(g.xs):
-                d = c * (g.slopes[j + 1] - g.slopes[j])
-                if d != 0:
-                    deltas[x] = deltas.get(x, ZERO) + d
-        xs = sorted(x for x, d in deltas.items() if d != 0)
-        if not xs:
+            changes.append([(x, c * (g.slopes[j + 1] - g.slopes[j])) for j, x in enumerate(g.xs)])
+        # why a merge of sorted lists and not a dict: hashing an fmpq builds a Fraction,
+        # which made this step dominate building deep networks
+        xs, deltas = [], []
+        for x, d in heapq.merge(*changes, key=lambda change: change[0]):
+            if xs and xs[-1] == x:
+                deltas[-1] += d
+            else:
+                xs.append(x)
+                deltas.append(d)
+        kept = [(x, d) for x, d in zip(xs, deltas) if d != 0]
+        if not kept:
             value0 = sum((c * g(ZERO) for g, c in live), const)
             return cls.affine(left, value0)
+        xs = [x for x, _ in kept]
         y = sum((c * g(xs[0]) for g, c in live), const)
         ys, slopes, s = [y], [left], left
-        for i, x in enumerate(xs):
-            s = s + deltas[x]
+        for i, (x, d) in enumerate(kept):
+            s = s + d
             slopes.append(s)
             if i + 1 < len(xs):
                 y = y + s * (xs[i + 1] - x)
