@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import lapack
 
+from .._lib.validation import check_int
 from ..errors import SpecError
 from ..networks.init import as_generator
 
@@ -74,9 +75,7 @@ UNITS = "natural log per iteration"
 
 # ---------------------------------------------------------------- helpers
 def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise SpecError(name, f"must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(value, name, minimum)
 
 
 def seed_record(rng: Any) -> Any:

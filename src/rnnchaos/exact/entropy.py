@@ -78,6 +78,7 @@ import numpy as np
 from flint import arb, ctx, fmpq, fmpz_poly
 
 from .._lib.arb import round_down, round_up
+from .._lib.validation import check_int
 from ..errors import ResourceLimitError, SpecError
 from .invariant import invariant_interval
 from .pl import PiecewiseLinear, q
@@ -438,11 +439,7 @@ def check_max_iter(max_iter: Any) -> int:
     >>> check_max_iter(8)
     8
     """
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int):
-        raise SpecError("max_iter", f"expected an integer, got {max_iter!r}")
-    if not 1 <= max_iter <= MAX_ITER:
-        raise SpecError("max_iter", f"must be in 1..{MAX_ITER}, got {max_iter}")
-    return max_iter
+    return check_int(max_iter, "max_iter", 1, MAX_ITER)
 
 
 def as_pl(f) -> PiecewiseLinear:

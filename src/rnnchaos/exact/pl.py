@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 
 from flint import fmpq
 
+from .._lib.validation import parse_number
 from ..errors import NotPiecewiseLinearError, ResourceLimitError
 
 ZERO = fmpq(0)
@@ -42,7 +43,7 @@ def q(value) -> fmpq:
     if isinstance(value, Fraction):
         return fmpq(value.numerator, value.denominator)
     if isinstance(value, str):
-        frac = Fraction(value.strip())
+        frac = parse_number(value, "number")  # the one user-number parser, with its bounds
         return fmpq(frac.numerator, frac.denominator)
     if hasattr(value, "as_integer_ratio"):  # numpy floats and ints
         n, d = value.as_integer_ratio()

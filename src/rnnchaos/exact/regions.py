@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 from flint import fmpq
 
-from .._lib.validation import parse_number
+from .._lib.validation import check_int, parse_number
 from ..errors import ResourceLimitError, SpecError
 from .pl import PiecewiseLinear, q
 
@@ -82,11 +82,7 @@ def check_steps(steps: Any, field_name: str = "steps") -> int:
     >>> check_steps(6)
     6
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise SpecError(field_name, f"expected an integer, got {steps!r}")
-    if not 1 <= steps <= MAX_STEPS:
-        raise SpecError(field_name, f"must be in 1..{MAX_STEPS}, got {steps}")
-    return int(steps)
+    return check_int(steps, field_name, 1, MAX_STEPS)
 
 
 @dataclass
