@@ -23,12 +23,19 @@ from ..errors import SpecError
 from .optional import require
 
 
-def _reason(exc: OSError) -> str:
+def _reason(path: Path, exc: OSError) -> str:
+    """Why ``path`` cannot be written: a file standing where a directory is needed is
+    named (the OS says only 'File exists' or 'Not a directory'), else the OS reason."""
+    for parent in Path(path).parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{str(parent)!r} is a file, not a directory"
+            break
     return exc.strerror or exc.__class__.__name__
 
 
 def _place_error(field: str, path, exc: OSError) -> SpecError:
-    return SpecError(field, f"cannot write to {str(path)!r}: {_reason(exc)}")
+    return SpecError(field, f"cannot write to {str(path)!r}: {_reason(Path(path), exc)}")
 
 
 def check_output_dir(path, field: str = "--out") -> Path:
@@ -75,7 +82,7 @@ def _replace_atomically(path: Path, write) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise _place_error(str(path), path, exc) from None
+        raise _place_error("output", path, exc) from None
     try:
         write(fd, tmp)
         os.replace(tmp, path)
@@ -83,7 +90,7 @@ def _replace_atomically(path: Path, write) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise _place_error(str(path), path, exc) from None
+            raise _place_error("output", path, exc) from None
         raise
 
 

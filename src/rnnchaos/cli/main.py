@@ -137,12 +137,11 @@ def adaptive_plan(halfwidth: float, max_n: int, workers: int) -> str:
     (a 95% Wilson interval at p = 1/2, the widest, needs about (1.96 / 2H)^2) and the
     cap where it stops."""
     worst = math.ceil((1.959963984540054 / (2 * halfwidth)) ** 2)
-    need = min(worst, max_n)
-    stop = (f"it stops at --max-n {max_n:,} before that" if worst > max_n
-            else f"cap --max-n {max_n:,}")
+    cap = (f"--max-n {max_n:,} stops it before that" if worst > max_n
+           else f"it stops at --max-n {max_n:,} in any case")
     return (f"rnnchaos estimate: sampling until every 95% CI half-width is <= {halfwidth:g}; "
-            f"this may need up to ~{worst:,} networks (p near 1/2; fewer near 0 or 1), "
-            f"{stop}; {need:,} networks on {workers} worker(s)")
+            f"this may need up to ~{worst:,} networks (p near 1/2; fewer near 0 or 1); "
+            f"{cap}; {workers} worker(s)")
 
 
 def _cmd_sweep(args) -> int:
