@@ -476,3 +476,19 @@ def test_adaptive_estimate_states_its_plan(capsys, monkeypatch):
     code, out, err, _ = run_bounded(["estimate", "--preset", "paper_he", "--width", "2",
                                      "--seed", "3", "--ci-halfwidth", "1e-9"], capsys)
     assert "--max-n 10,000,000 stops it before that" in err.splitlines()[0]
+
+
+def test_lyapunov_of_an_overflowing_orbit_reports_no_numbers(tmp_path, capsys):
+    spec = tmp_path / "big.json"
+    spec.write_text('{"layers": [{"weight": [[1e308]], "bias": [1e308], '
+                    '"activation": "leaky_relu", "negative_slope": 1e308}]}')
+    code, out, err, _ = run_bounded(["lyapunov", str(spec), "--steps", "50", "--transient", "5",
+                                     "--json"], capsys)
+    assert code == 0, err
+    js = strict_json(out)
+    # x -> 1e308 x + 1e308 overflows at the first step from any start >= 0 (and the
+    # negative side is multiplied by 1e308 too): nothing may be reported as a result
+    assert js["diverged"] is True
+    assert js["exponents"] == [None] and js["lambda_max"] is None
+    assert js["kaplan_yorke_dimension"] is None and js["ks_entropy_bound"] is None
+    assert any("overflowed" in w for w in js["warnings"])

@@ -175,17 +175,21 @@ def _text(o: dict[str, Any]) -> str:
              f"  {o['steps']} steps after {o['transient']} transient + {o['tangent_transient']} "
              f"frame warm-up steps, QR every {o['qr_interval']}, k = {o['k']} of {o['dim']} "
              f"({o['method']} kernel); natural log per iteration"]
-    ex = [_fmt(None if x is None else x) for x in o["exponents"]]
-    for i in range(0, len(ex), 8):
-        lines.append("   " + " ".join(f"{e:>10}" for e in ex[i:i + 8]))
-    if o["diverged"]:
-        lines.append("  the orbit overflowed (diverged): exponents are not meaningful")
-    lines.append(f"  lambda_max            {_fmt(o['lambda_max'])}{_direct_text(diag)}")
-    if o["sum"] is not None:
-        lines.append(f"  sum of exponents      {_fmt(o['sum'])}")
-    ky = o["kaplan_yorke_dimension"]
-    lines.append(f"  Kaplan-Yorke dim      {'undecided (k < d)' if ky is None else f'{ky:.4f}'}")
-    lines.append(f"  KS entropy bound      {o['ks_entropy_bound']:.6f}  (sum of positive exponents)")
+    if o["diverged"]:  # no number of an overflowed orbit is printed as a result
+        lines.append("  the orbit overflowed (diverged): no exponent is meaningful (undecided)")
+    else:
+        minus_inf = set(o["minus_infinity"])
+        ex = ["-inf" if i in minus_inf else "undecided" if x is None else f"{x:+.6f}"
+              for i, x in enumerate(o["exponents"])]
+        for i in range(0, len(ex), 8):
+            lines.append("   " + " ".join(f"{e:>10}" for e in ex[i:i + 8]))
+        lines.append(f"  lambda_max            {ex[0]}{_direct_text(diag)}")
+        if o["sum"] is not None:
+            lines.append(f"  sum of exponents      {_fmt(o['sum'])}")
+        ky = o["kaplan_yorke_dimension"]
+        lines.append(f"  Kaplan-Yorke dim      {'undecided' if ky is None else f'{ky:.4f}'}")
+        lines.append(f"  KS entropy bound      {o['ks_entropy_bound']:.6f}  (sum of positive "
+                     "exponents)")
     if o["radial_rate"] is not None:
         lines.append(f"  |h| growth rate       {_fmt(o['radial_rate'])}  (positively homogeneous map, "
                      "iterated on the unit sphere)")

@@ -392,6 +392,8 @@ class LyapunovResult:
             raise SpecError("index", "a batched result needs an index")
         sel = (lambda a: a) if not self.batch else (lambda a: a[index])
         ex = sel(self.exponents)
+        if bool(sel(self.diverged)):  # an overflowed orbit has no meaningful exponent
+            ex = np.full_like(ex, np.nan)
         direct = None if self.direct_lambda_max is None else _num(sel(self.direct_lambda_max))
         agreement, warnings = self._checks(sel)
         return {
