@@ -94,6 +94,7 @@ SPEC_TEXTS = {
     "bias_size": '{"layers": [{"weight": [[1.0]], "bias": [0, 1]}]}',
     "tanh": '{"layers": [{"weight": [[0.5]], "bias": [0], "activation": "tanh"}]}',
     "tent60": json.dumps(_tent_stack(60)),
+    "duplicate": '{"layers": [{"weight": [[0.5]], "bias": [0]}], "layers": []}',
 }
 #: What the one stderr line must mention for each spec (a field or the reason).
 SPEC_FIELD = {"empty": "spec", "malformed": "malformed JSON", "nan": "NaN", "infinity": "Infinity",
@@ -101,7 +102,7 @@ SPEC_FIELD = {"empty": "spec", "malformed": "malformed JSON", "nan": "NaN", "inf
               "deep": "nested", "list": "spec", "unknown_key": "foo", "leak": "leak",
               "drive": "drive", "activation": "swish", "layer_key": "slope",
               "ragged": "ragged", "bias_size": "layers[0].bias", "tanh": "not piecewise linear",
-              "tent60": "--max-pieces"}
+              "tent60": "--max-pieces", "duplicate": "key given twice"}
 SCALAR_COMMANDS = {
     "analyze": ["--max-period", "2", "--max-pieces", "1000"],
     "entropy": ["--max-iter", "2", "--max-pieces", "1000"],
@@ -241,6 +242,8 @@ OPTION_CASES = [
       "--seed", "1", "--out", "x"], "--gains"),
     (["sweep", "--preset", "paper_he", "--widths", "2", "--n", "0", "--seed", "1", "--out", "x"],
      "--n"),
+    (["sweep", "--preset", "paper_he", "--widths", "65536", "--n", "4", "--seed", "1",
+      "--out", "x"], "--widths"),
     (["reproduce", "--seed", "-4"], "--seed"),
     (["reproduce", "--quick", "--full"], "--full"),
     (["demo", "--width", "100000"], "--width"),

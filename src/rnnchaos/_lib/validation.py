@@ -21,7 +21,8 @@ Specification
   exact number below a few thousand bits, so no later step builds a
   10^9-digit rational.  ``inf``, ``nan``, hex and underscores are refused.
 * :func:`read_json` -- JSON text to Python objects with a byte limit, a nesting
-  limit, integers of at most :data:`MAX_DIGITS` digits and no ``NaN``/``Infinity``.
+  limit, integers of at most :data:`MAX_DIGITS` digits, no ``NaN``/``Infinity`` and
+  no key given twice in one object.
 * :func:`refuse_unknown_keys` -- refuses the first key of a mapping not in an
   allowed set, by name.
 * :func:`check_array_budget` -- refuses, before allocating, arrays whose float64
@@ -181,6 +182,16 @@ def _json_int(text: str) -> int:
     return int(text)
 
 
+def _json_object(pairs: list) -> dict:
+    """A JSON object; a key given twice is refused (json would keep the last silently)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise SpecError(str(key), "key given twice in one JSON object")
+        out[key] = value
+    return out
+
+
 def _json_constant(name: str):
     raise SpecError("spec", f"non-finite number {name} is not allowed")
 
@@ -197,7 +208,8 @@ def read_json(text: str, field: str = "spec", *, max_bytes: int = MAX_JSON_BYTES
     if not text.strip():
         raise SpecError(field, "empty input: expected a JSON object")
     try:
-        value = json.loads(text, parse_int=_json_int, parse_constant=_json_constant)
+        value = json.loads(text, parse_int=_json_int, parse_constant=_json_constant,
+                           object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
         raise SpecError(field, f"malformed JSON at line {exc.lineno} column {exc.colno}: "
                         f"{exc.msg}") from None

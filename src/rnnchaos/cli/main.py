@@ -152,6 +152,10 @@ def _cmd_sweep(args) -> int:
                       depth=args.depth, flavour=args.flavour,
                       entropy_max_period=args.entropy_max_period, chunk_size=args.chunk_size,
                       per_network=args.per_network)
+    for width in args.widths:
+        check_array_budget(args.chunk_size * preset_parameter_count(width, args.depth),
+                           "--widths", f"a chunk of {args.chunk_size} networks of width {width} "
+                           "(--chunk-size)")
     check_output_dir(args.out, "--out")
     try:
         path = run_sweep(cfg, args.out, workers=args.workers)
@@ -299,6 +303,10 @@ def main(argv=None) -> int:
         return args.func(args)
     except RnnchaosError as exc:
         print(f"rnnchaos {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError as exc:  # sizes are checked up front; this is the last line of defence
+        print(f"rnnchaos {args.command}: error: out of memory ({exc or 'allocation failed'}); "
+              "lower the sizes (--width, --dim, --n, --chunk-size)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("rnnchaos: interrupted", file=sys.stderr)
