@@ -281,6 +281,7 @@ def _place_cases(tmp: Path):
     sweep = ["sweep", "--preset", "paper_he", "--widths", "2", "--n", "4", "--seed", "1", "--out"]
     return a_file, [
         (entropy + [str(a_file / "cert.json")], "--certificate"),   # under a file
+        (entropy + [str(a_file)], "--certificate"),                 # would overwrite a file
         (entropy + [str(tmp)], "--certificate"),                    # a directory given as a file
         (entropy + ["/proc/rnnchaos-cert.json"], "--certificate"),  # a pseudo file system
         (entropy + [""], "--certificate"),
@@ -376,6 +377,8 @@ def test_negative_and_scientific_starts_accepted(x0, capsys):
         expected.append(tent_exact(expected[-1]))
     assert [Fraction(v) for v in js["orbit_exact"]] == expected
     assert js["certified"] is True and js["certified_steps"] == 5
+    for value, mid, radius in zip(expected, js["orbit"], js["radius"]):  # proven, not rounded
+        assert abs(value - Fraction(mid)) <= Fraction(radius)
 
 
 def test_regions_on_an_interval_with_a_negative_end(capsys):

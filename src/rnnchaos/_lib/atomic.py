@@ -3,7 +3,8 @@
 * :func:`check_output_dir` / :func:`check_output_file` -- THE check of a place the
   user names for output (``--out DIR``, ``--certificate FILE``), run at the public
   boundary before any work: the path is not empty, a directory is a directory (or
-  can be created), a file is not a directory, and the directory accepts a new file
+  can be created), a file is not a directory and does not exist yet (a saved file is
+  never overwritten silently), and the directory accepts a new file
   (probed by creating and removing a temporary file: this catches read-only file
   systems, immutable directories and ``/proc``).  Any problem is one
   :class:`~rnnchaos.errors.SpecError` naming the option, the path and the reason.
@@ -72,6 +73,8 @@ def check_output_file(path, field: str) -> Path:
     out = Path(path)
     if out.is_dir() or str(path).endswith(os.sep):
         raise SpecError(field, f"{str(out)!r} is a directory, not a file")
+    if out.exists() or out.is_symlink():  # never replace what a user saved without asking
+        raise SpecError(field, f"{str(out)!r} exists; remove it or name a new file")
     check_output_dir(out.parent if str(out.parent) else Path("."), field)
     return out
 

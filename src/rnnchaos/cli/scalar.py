@@ -151,6 +151,7 @@ def _run_orbit(f, start, steps: int, method: str, tol: float, out: dict):
     import numpy as np
 
     from ..exact.orbits import ball_orbit, exact_orbit, float_orbit
+    from ..exact.pl import q
 
     if method == "float":
         with np.errstate(over="ignore", invalid="ignore"):
@@ -158,9 +159,8 @@ def _run_orbit(f, start, steps: int, method: str, tol: float, out: dict):
     if method == "exact":
         exact = exact_orbit(f, start, steps)
         mids = np.array([_to_double(v) for v in exact])
-        with np.errstate(invalid="ignore"):
-            rad = np.array([_to_double(abs(v - _exact_of(m))) if math.isfinite(m) else math.inf
-                            for v, m in zip(exact, mids)])
+        rad = np.array([_double_at_least(abs(v - q(m))) if math.isfinite(m) else math.inf
+                        for v, m in zip(exact, mids)])
         return mids, rad, exact
     orb = ball_orbit(f, start, steps, tol=tol)
     out.setdefault("prec", orb.prec)
@@ -169,9 +169,18 @@ def _run_orbit(f, start, steps: int, method: str, tol: float, out: dict):
         return orb.mid, orb.radius, orb
 
 
-def _exact_of(x: float):
+def _double_at_least(value) -> float:
+    """The smallest double >= the exact non-negative rational ``value`` (a proven bound)."""
     from ..exact.pl import q
-    return q(x)
+    out = _to_double(value)
+    return math.nextafter(out, math.inf) if math.isfinite(out) and q(out) < value else out
+
+
+def _double_at_most(value) -> float:
+    """The largest double <= the exact non-negative rational ``value``."""
+    from ..exact.pl import q
+    out = _to_double(value)
+    return math.nextafter(out, -math.inf) if math.isfinite(out) and q(out) > value else out
 
 
 def _first_overflow(*arrays) -> int | None:
@@ -187,9 +196,10 @@ def _distances(method: str, raw, yraw, mids, ymids):
     from ..exact.orbits import certified_distances
     if method == "ball":
         return certified_distances(raw, yraw)
-    if method == "exact":
-        d = np.array([_to_double(abs(a - b)) for a, b in zip(raw, yraw)])
-        return d, d
+    if method == "exact":  # rounded outward: d_lo <= |f^t x0 - f^t y0| <= d_hi, proven
+        gaps = [abs(a - b) for a, b in zip(raw, yraw)]
+        return (np.array([_double_at_most(g) for g in gaps]),
+                np.array([_double_at_least(g) for g in gaps]))
     with np.errstate(invalid="ignore", over="ignore"):
         d = np.abs(mids - ymids)
     return d, d
