@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import lapack
 
-from .._lib.validation import check_int
+from .._lib.validation import check_int, check_real
 from ..errors import SpecError
 from ..networks.init import as_generator
 
@@ -561,8 +561,12 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
     frame.fresh = getattr(system, "fresh_jacobian", False) is True
     homog = _homogeneous(system, normalize)
 
-    events = [t for t in range(steps) if (t + 1) % qr_interval == 0 or t == steps - 1]
-    n_ev = len(events)
+    # QR event i happens after step min((i + 1) M, steps) - 1; computed, not listed, so a
+    # huge --steps costs time only, not a list of every step
+    n_ev = -(-steps // qr_interval)
+
+    def event_step(i: int) -> int:
+        return min((i + 1) * qr_interval, steps) - 1
     rec_idx = set(np.unique(np.linspace(0, n_ev - 1, min(record, n_ev)).round().astype(int)).tolist())
     half_ev = n_ev // 2 - 1 if n_ev >= 2 else None
 
@@ -596,7 +600,7 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
             if homog:
                 h, lr = _renormalize(h)
                 radial += lr
-            if ev < n_ev and events[ev] == t:
+            if ev < n_ev and event_step(ev) == t:
                 diag = frame.orthonormalize()
                 sums += np.log(diag)
                 cond = np.fmax(cond, diag.max(axis=-1) / diag.min(axis=-1))
@@ -703,7 +707,8 @@ def lyapunov_max_direct(system, steps: int, *, h0: Any = None, transient: int = 
     transient = _count("transient", transient, 0)
     warmup = _count("warmup", warmup, 0)
     renorm_interval = _count("renorm_interval", renorm_interval, 1)
-    if not (isinstance(eps, float) or isinstance(eps, Integral)) or not 0 < eps < 1:
+    eps = check_real(eps, "eps", positive=True)
+    if not eps < 1:
         raise SpecError("eps", f"must be a number in (0, 1), got {eps!r}")
     seed = seed_record(rng)
     gen = as_generator(rng)
