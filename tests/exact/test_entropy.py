@@ -105,7 +105,7 @@ def test_period3_bgmy_bound_alone():
 
 
 def test_only_periods_1_and_2_gives_zero():
-    net = spec_net("paper_figure.json")  # period 2, no period 3 (PAPER.md section 4)
+    net = spec_net("paper_figure.json")  # period 2, no period 3 (docs/notebooks.md)
     rep = periodic_orbits(net, 8)
     assert set(rep.periods) <= {1, 2}
     b = entropy_bounds(net, 8)

@@ -38,3 +38,17 @@ def test_known_differences_are_shown_in_the_report(tmp_path):
     import html
     for why in KNOWN_DIFFERENCES.values():
         assert html.escape(why) in text
+
+
+def test_report_sections_are_wired_in(tmp_path, monkeypatch):
+    """reproduce() calls the scalar-experiment and Jacobian sections and embeds what they return."""
+    from rnnchaos.reporting import figures_scalar, jacobian
+    calls = []
+    for module, name in ((figures_scalar, "scalar"), (jacobian, "jacobian")):
+        def section(out, mode, seed, name=name):
+            calls.append((name, mode, seed))
+            return f"<section id='stub-{name}'></section>"
+        monkeypatch.setattr(module, "report_section", section)
+    html = reproduce(tmp_path, seed=3, workers=1, plan=TINY).read_text()
+    assert sorted(c[0] for c in calls) == ["jacobian", "scalar"]
+    assert "stub-scalar" in html and "stub-jacobian" in html

@@ -1,6 +1,6 @@
 """The notebooks' "chaos" test, reproduced faithfully -- known defect included.
 
-Definition (shared/PAPER.md, section 4).  Take the grid ``X = np.linspace(-w, w, 163)``
+Definition (docs/notebooks.md).  Take the grid ``X = np.linspace(-w, w, 163)``
 (``w`` = 2 for network A, 1 for networks B and C), ``F0 = f(X)`` and
 ``F3 = f(f(f(F0)))`` -- which is **f^4(X)**, not f^3, because the notebooks overwrite
 ``F0`` in place before composing.  With ``d = X - F`` (F = F0 or F3), count for

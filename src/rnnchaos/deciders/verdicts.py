@@ -83,8 +83,14 @@ period forces every period after it.
   <= N with b odd >= 3.  2^a·3 <= p <= N, so a <= K.  If a < K, p ▷ p* in Sharkovsky's
   order (a smaller power of two comes first).  If a = K, then b is an odd number with
   2^K·b <= N, so b <= m; b < m gives p ▷ p* (same power, smaller odd part) and b = m gives
-  p = p*.  Either way f has period p*.  (``tests/test_verdicts.py`` checks this against the
+  p = p*.  Either way f has period p*.  (``tests/deciders/test_verdicts.py`` checks this against the
   exact engine for N = 3 .. 12.)  Also, p* absent implies period 3 absent (3 ▷ p*).
+
+Where the code lives
+--------------------
+:mod:`.intervals` (rounded interval primitives), :mod:`.pieces` (steps 1 and 2),
+:mod:`.itineraries` (step 3) and this module (the Sharkovsky decision per network, the
+batch driver, the exact fallback).
 
 Networks the filter does not handle (depth 3, hardtanh hidden units, ...) go to the exact
 engine.  Networks with tanh or sigmoid anywhere get ``None`` ("pending") for the three
@@ -99,7 +105,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .._lib.jit import run_chunks
+from .._lib.jit import HAVE_NUMBA, njit, run_chunks
 from ..errors import SpecError
 from ..exact.periodic import MAX_PERIOD, periodic_orbits
 from ..networks.batch import (
@@ -110,20 +116,27 @@ from ..networks.batch import (
     NetworkBatch,
     activation_code,
 )
-
-try:
-    from numba import njit
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
+from .itineraries import (
+    NO,
+    SCRATCH_COLUMNS,
+    UNKNOWN,
+    YES,
+    periodic_itinerary,
+    scratch_rows,
+)
+from .pieces import (
+    KINK_COLUMNS,
+    PIECE_COLUMNS,
+    build_pieces,
+    flat_orbits,
+    piece_capacity,
+)
 
 CRITERIA = ("period_2", "period_3", "positive_entropy", "reference_test")
 EXACT_CRITERIA = ("period_2", "period_3", "positive_entropy")
 
 #: Default limit on itinerary-tree nodes per network and period (beyond: exact engine).
 DEFAULT_NODE_BUDGET = 200_000
-
-YES, NO, UNKNOWN = 1, 0, -1
 
 
 def sharkovsky_weakest_non_power_of_two(n: int) -> int:
@@ -146,776 +159,81 @@ def sharkovsky_weakest_non_power_of_two(n: int) -> int:
     return (2 ** k) * m
 
 
-# ============================================================================ numba kernels
-if HAVE_NUMBA:
-    _EPS = 2.0 ** -52
-    _ETA = 5e-324
-    _INF = np.inf
+# ============================================================================ decision
+@njit(cache=True)
+def _decide_period(n, found, unknown_from, m, pieces, budget, st, ist):
+    """YES / NO / UNKNOWN: f has a point of minimal period n (flat-piece orbits in ``found``)."""
+    if (found >> n) & 1:
+        return YES
+    r = periodic_itinerary(n, m, pieces, budget, st, ist)
+    if r == YES:
+        return YES
+    if r == UNKNOWN or n >= unknown_from:
+        return UNKNOWN
+    return NO
 
-    @njit(cache=True, inline="always")
-    def _dn(x):
-        return x - (abs(x) * _EPS + _ETA)
 
-    @njit(cache=True, inline="always")
-    def _up(x):
-        return x + (abs(x) * _EPS + _ETA)
-
-    @njit(cache=True, inline="always")
-    def _fin(x):
-        return abs(x) < _INF
-
-    @njit(cache=True, inline="always")
-    def _imul(al, ah, bl, bh):
-        p1 = al * bl
-        p2 = al * bh
-        p3 = ah * bl
-        p4 = ah * bh
-        lo = min(min(p1, p2), min(p3, p4))
-        hi = max(max(p1, p2), max(p3, p4))
-        return _dn(lo), _up(hi)
-
-    @njit(cache=True, inline="always")
-    def _iadd(al, ah, bl, bh):
-        return _dn(al + bl), _up(ah + bh)
-
-    @njit(cache=True, inline="always")
-    def _idiv(al, ah, bl, bh):
-        # caller guarantees 0 not in [bl, bh]
-        q1 = al / bl
-        q2 = al / bh
-        q3 = ah / bl
-        q4 = ah / bh
-        lo = min(min(q1, q2), min(q3, q4))
-        hi = max(max(q1, q2), max(q3, q4))
-        return _dn(lo), _up(hi)
-
-    @njit(cache=True, inline="always")
-    def _aff_end(el, eh, sl, sh, cl, ch, spos):
-        """Enclosure of s*e + c for one endpoint e in [el, eh] (e may be +-inf exactly)."""
-        if not _fin(el):
-            if spos:
-                return el, el
-            return -el, -el
-        if spos:
-            plo = min(sl * el, sh * el)
-            phi = max(sl * eh, sh * eh)
-        else:
-            plo = min(sl * eh, sh * eh)
-            phi = max(sl * el, sh * el)
-        rl = _dn(_dn(plo) + cl)
-        rh = _up(_up(phi) + ch)
-        if not (_fin(rl) and _fin(rh)):
-            return np.nan, np.nan
-        return rl, rh
-
-    @njit(cache=True, inline="always")
-    def _zone(vl, vh, t0, t1, nth):
-        """Index z of the open zone (th[z-1], th[z]) certified to contain [vl, vh]; -1 if unsure.
-        Thresholds th = (t0, t1)[:nth], increasing."""
-        if nth == 0:
-            return 0
-        if vh < t0:
-            return 0
-        if not vl > t0:
-            return -1
-        if nth == 1:
-            return 1
-        if vh < t1:
-            return 1
-        if vl > t1:
-            return 2
-        return -1
-
-    @njit(cache=True, inline="always")
-    def _zone_exact(v, t0, t1, nth, rising):
-        """Zone of g next to an end where g = v exactly, on the side where g moves up
-        (``rising``) or down from v; a threshold equal to v is left behind."""
-        z = 0
-        if nth >= 1 and (v > t0 or (v == t0 and rising)):
-            z = 1
-        if nth >= 2 and (v > t1 or (v == t1 and rising)):
-            z = 2
-        return z
-
-    # --------------------------------------------------------------- pieces
-    @njit(cache=True)
-    def _build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2,
-                      kv, kl, kh, korder, bl, bhh, sl, sh, cl, ch, flat, cval):
-        """Pieces of f for one depth-2 network.  Returns the number of pieces m (> 0), or 0
-        when a needed fact could not be certified.
-
-        Boundaries: piece i is [b_{i-1}, b_i] with enclosures (bl[i], bhh[i]) of b_i,
-        i = 0 .. m-2 (b_{-1} = -inf, b_{m-1} = +inf).  Slope enclosure (sl, sh),
-        intercept (cl, ch); flat[i] = 1 for a structurally flat piece of exact value cval[i].
-        """
-        k = w.shape[0]
-        kinked = hcode == 1 or (hcode == 2 and halpha != 1.0)
-        alpha = halpha if hcode == 2 else 0.0
-        # left-tail sums and the constant of structurally flat pieces
-        S_l = 0.0
-        S_h = 0.0
-        T_l = c
-        T_h = c
-        cb_l = c
-        cb_h = c
-        cb_exact = True
-        nlin = 0
-        nact = 0
-        nk = 0
-        for j in range(k):
-            aj = a[j]
-            wj = w[j]
-            bj = bh[j]
-            if aj == 0.0:
-                continue
-            if not kinked or wj == 0.0:
-                # linear unit, or a kinked unit with a constant input: fixed state
-                if wj == 0.0:
-                    # constant input: h = act(bj)
-                    if kinked and bj < 0.0:
-                        if alpha == 0.0:
-                            hl = 0.0
-                            hh = 0.0
-                        else:
-                            hl = _dn(alpha * bj)
-                            hh = _up(alpha * bj)
-                    else:
-                        hl = bj
-                        hh = bj
-                    if hl != 0.0 or hh != 0.0:
-                        ql, qh = _imul(aj, aj, hl, hh)
-                        T_l, T_h = _iadd(T_l, T_h, ql, qh)
-                        cb_l, cb_h = _iadd(cb_l, cb_h, ql, qh)
-                        cb_exact = False
-                else:
-                    nlin += 1
-                    pl, ph = _imul(aj, aj, wj, wj)
-                    ql, qh = _imul(aj, aj, bj, bj)
-                    S_l, S_h = _iadd(S_l, S_h, pl, ph)
-                    T_l, T_h = _iadd(T_l, T_h, ql, qh)
-                continue
-            # kinked unit with a kink at -bj/wj
-            t = -bj / wj
-            kv[nk] = t
-            kl[nk] = _dn(t)
-            kh[nk] = _up(t)
-            korder[nk] = j
-            nk += 1
-            pl, ph = _imul(aj, aj, wj, wj)
-            ql, qh = _imul(aj, aj, bj, bj)
-            if wj < 0.0:  # active at -inf
-                nact += 1
-                S_l, S_h = _iadd(S_l, S_h, pl, ph)
-                T_l, T_h = _iadd(T_l, T_h, ql, qh)
-            elif alpha != 0.0:
-                pl, ph = _imul(alpha, alpha, pl, ph)
-                ql, qh = _imul(alpha, alpha, ql, qh)
-                S_l, S_h = _iadd(S_l, S_h, pl, ph)
-                T_l, T_h = _iadd(T_l, T_h, ql, qh)
-        # sort kinks, certify strict order
-        if nk > 1:
-            if nk <= 24:
-                for i in range(1, nk):
-                    tv = kv[i]
-                    tl = kl[i]
-                    tq = kh[i]
-                    to = korder[i]
-                    jj = i - 1
-                    while jj >= 0 and kv[jj] > tv:
-                        kv[jj + 1] = kv[jj]
-                        kl[jj + 1] = kl[jj]
-                        kh[jj + 1] = kh[jj]
-                        korder[jj + 1] = korder[jj]
-                        jj -= 1
-                    kv[jj + 1] = tv
-                    kl[jj + 1] = tl
-                    kh[jj + 1] = tq
-                    korder[jj + 1] = to
+@njit(cache=True)
+def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, budget,
+                kinks, pieces, st, ist, out):
+    """Codes (period_2, period_3, positive_entropy) of one network into ``out``, with the
+    Sharkovsky shortcuts of the module docstring."""
+    out[0] = UNKNOWN
+    out[1] = UNKNOWN
+    out[2] = UNKNOWN
+    m = build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2, kinks, pieces)
+    if m == 0:
+        return
+    nmax = 2
+    if need3:
+        nmax = 3
+    if needE:
+        nmax = max(nmax, pstar)
+    found, unk = flat_orbits(pieces, m, nmax, w, bh, a, c, hcode, halpha, ocode, o1, o2)
+    r2 = _decide_period(2, found, unk, m, pieces, budget, st, ist)
+    if r2 == NO:  # only fixed points: nothing else can be present
+        out[0] = NO
+        out[1] = NO
+        out[2] = NO
+        return
+    r3 = UNKNOWN
+    rE = UNKNOWN
+    if need3 or needE:
+        r3 = _decide_period(3, found, unk, m, pieces, budget, st, ist)
+        if r3 == YES:
+            r2 = YES
+            rE = YES
+        elif needE:
+            if pstar == 3:
+                rE = r3
             else:
-                order = np.argsort(kv[:nk])
-                tmp_v = kv[:nk][order]
-                tmp_l = kl[:nk][order]
-                tmp_h = kh[:nk][order]
-                tmp_o = korder[:nk][order]
-                kv[:nk] = tmp_v
-                kl[:nk] = tmp_l
-                kh[:nk] = tmp_h
-                korder[:nk] = tmp_o
-            for i in range(nk - 1):
-                if not (kh[i] < kl[i + 1]):
-                    return 0
-        for i in range(nk):
-            if not (_fin(kl[i]) and _fin(kh[i])):
-                return 0
-        # (1 - alpha) enclosure
-        if alpha != 0.0:
-            om_l = _dn(1.0 - alpha)
-            om_h = _up(1.0 - alpha)
-        else:
-            om_l = 1.0
-            om_h = 1.0
-        # output thresholds
-        t0 = 0.0
-        t1 = 0.0
-        nth = 0
-        if ocode == 1 or ocode == 2:
-            nth = 1
-        elif ocode == 3:
-            t0 = o1
-            t1 = o2
-            nth = 2
-        m = 0
-        prev_flat = False
-        for p in range(nk + 1):
-            # g-piece p: between kink p-1 and kink p
-            if p > 0:
-                j = korder[p - 1]
-                aj = a[j]
-                wj = w[j]
-                bj = bh[j]
-                pl, ph = _imul(aj, aj, wj, wj)
-                ql, qh = _imul(aj, aj, bj, bj)
-                if alpha != 0.0:
-                    pl, ph = _imul(om_l, om_h, pl, ph)
-                    ql, qh = _imul(om_l, om_h, ql, qh)
-                if wj > 0.0:
-                    nact += 1
-                    S_l, S_h = _iadd(S_l, S_h, pl, ph)
-                    T_l, T_h = _iadd(T_l, T_h, ql, qh)
-                else:
-                    nact -= 1
-                    S_l, S_h = _iadd(S_l, S_h, -ph, -pl)
-                    T_l, T_h = _iadd(T_l, T_h, -qh, -ql)
-                left_l = kl[p - 1]
-                left_h = kh[p - 1]
-            else:
-                left_l = -_INF
-                left_h = -_INF
-            if p < nk:
-                right_l = kl[p]
-                right_h = kh[p]
-            else:
-                right_l = _INF
-                right_h = _INF
-            gflat = nlin == 0 and nact == 0 and (alpha == 0.0 or nk == 0)
-            next_flat = False
-            if p < nk and alpha == 0.0 and nlin == 0:
-                nact_next = nact + 1 if w[korder[p]] > 0.0 else nact - 1
-                next_flat = nact_next == 0
-            this_prev_flat = prev_flat
-            prev_flat = gflat
-            if gflat:
-                if cb_exact:
-                    # f = out_act(Cb), computed exactly
-                    v = cb_l
-                    if ocode == 1:
-                        v = v if v > 0.0 else 0.0
-                    elif ocode == 3:
-                        v = o1 if v < o1 else (o2 if v > o2 else v)
-                    elif ocode == 2 and v < 0.0:
-                        return 0  # a scaled constant would not be exact
-                else:
-                    z = _zone(cb_l, cb_h, t0, t1, nth)
-                    if ocode == 1 and z == 0:
-                        v = 0.0
-                    elif ocode == 3 and z == 0:
-                        v = o1
-                    elif ocode == 3 and z == 2:
-                        v = o2
-                    else:
-                        return 0
-                # append flat piece (merge with an equal flat predecessor)
-                if m > 0 and flat[m - 1] == 1 and cval[m - 1] == v:
-                    pass
-                else:
-                    if m > 0:
-                        bl[m - 1] = left_l
-                        bhh[m - 1] = left_h
-                    sl[m] = 0.0
-                    sh[m] = 0.0
-                    cl[m] = v
-                    ch[m] = v
-                    flat[m] = 1
-                    cval[m] = v
-                    m += 1
-                continue
-            if not (S_l > 0.0 or S_h < 0.0):
-                return 0
-            spos = S_l > 0.0
-            # zones at both ends
-            if nth == 0:
-                zl = 0
-                zr = 0
-            else:
-                if left_l == -_INF:
-                    zl = 0 if spos else nth
-                elif this_prev_flat and cb_exact:
-                    # g(left) = Cb exactly (continuity with the flat piece on the left)
-                    zl = _zone_exact(cb_l, t0, t1, nth, spos)
-                else:
-                    vl, vh = _imul(S_l, S_h, left_l, left_h)
-                    vl, vh = _iadd(vl, vh, T_l, T_h)
-                    zl = _zone(vl, vh, t0, t1, nth)
-                if right_l == _INF:
-                    zr = nth if spos else 0
-                elif next_flat and cb_exact:
-                    zr = _zone_exact(cb_l, t0, t1, nth, not spos)
-                else:
-                    vl, vh = _imul(S_l, S_h, right_l, right_h)
-                    vl, vh = _iadd(vl, vh, T_l, T_h)
-                    zr = _zone(vl, vh, t0, t1, nth)
-                if zl < 0 or zr < 0:
-                    return 0
-            z = zl
-            seg_l = left_l
-            seg_h = left_h
-            while True:
-                # the segment starting at (seg_l, seg_h) in zone z; its right end:
-                if z == zr:
-                    end_l = right_l
-                    end_h = right_h
-                else:
-                    zi = z if spos else z - 1
-                    theta = t0 if zi == 0 else t1
-                    nl, nh = _dn(theta - T_h), _up(theta - T_l)
-                    end_l, end_h = _idiv(nl, nh, S_l, S_h)
-                    end_l = max(end_l, left_l)
-                    end_h = min(end_h, right_h)
-                    if not (_fin(end_l) and _fin(end_h)):
-                        return 0
-                # f on this segment
-                isflat = False
-                v = 0.0
-                fsl = S_l
-                fsh = S_h
-                fcl = T_l
-                fch = T_h
-                if ocode == 1 and z == 0:
-                    isflat = True
-                    v = 0.0
-                elif ocode == 3 and z == 0:
-                    isflat = True
-                    v = o1
-                elif ocode == 3 and z == 2:
-                    isflat = True
-                    v = o2
-                elif ocode == 2 and z == 0:
-                    if o1 == 0.0:
-                        isflat = True
-                        v = 0.0
-                    else:
-                        fsl, fsh = _imul(o1, o1, S_l, S_h)
-                        fcl, fch = _imul(o1, o1, T_l, T_h)
-                if isflat and m > 0 and flat[m - 1] == 1 and cval[m - 1] == v:
-                    pass  # merge
-                else:
-                    if m > 0:
-                        bl[m - 1] = seg_l
-                        bhh[m - 1] = seg_h
-                    if isflat:
-                        sl[m] = 0.0
-                        sh[m] = 0.0
-                        cl[m] = v
-                        ch[m] = v
-                        flat[m] = 1
-                        cval[m] = v
-                    else:
-                        sl[m] = fsl
-                        sh[m] = fsh
-                        cl[m] = fcl
-                        ch[m] = fch
-                        flat[m] = 0
-                        cval[m] = 0.0
-                    m += 1
-                if z == zr:
-                    break
-                seg_l = end_l
-                seg_h = end_h
-                z = z + 1 if spos else z - 1
-        # certify strictly increasing boundaries and finite data
-        for i in range(m - 1):
-            if not (_fin(bl[i]) and _fin(bhh[i])):
-                return 0
-            if i > 0 and not (bhh[i - 1] < bl[i]):
-                return 0
-        for i in range(m):
-            if not (_fin(sl[i]) and _fin(sh[i]) and _fin(cl[i]) and _fin(ch[i])):
-                return 0
-            if flat[i] == 0 and not (sl[i] > 0.0 or sh[i] < 0.0):
-                return 0
-        return m
+                rE = _decide_period(pstar, found, unk, m, pieces, budget, st, ist)
+            if rE == NO:
+                r3 = NO  # 3 forces p*
+            elif rE == YES:
+                r2 = YES  # every period other than 1 forces 2
+    out[0] = r2
+    out[1] = r3
+    out[2] = rE
 
-    # --------------------------------------------------------------- flat orbits
-    @njit(cache=True)
-    def _eval_interval(yl, yh, w, bh, a, c, hcode, halpha, ocode, o1, o2):
-        """Enclosure of f([yl, yh]) by direct evaluation of the network (monotone activations).
 
-        A degenerate result (lo == hi) is exact: every rounded operation widens strictly.
-        Returns (nan, nan) when an intermediate value is not finite.
-        """
-        k = w.shape[0]
-        gl = c
-        gh = c
-        for j in range(k):
-            aj = a[j]
-            if aj == 0.0:
-                continue
-            wj = w[j]
-            if wj == 0.0:
-                zl = bh[j]
-                zh = bh[j]
-            else:
-                p1 = wj * yl
-                p2 = wj * yh
-                zl = _dn(_dn(min(p1, p2)) + bh[j])
-                zh = _up(_up(max(p1, p2)) + bh[j])
-                if not (_fin(zl) and _fin(zh)):
-                    return np.nan, np.nan
-            if hcode == 1:
-                hl = zl if zl > 0.0 else 0.0
-                hh = zh if zh > 0.0 else 0.0
-            elif hcode == 2:
-                if zl >= 0.0:
-                    hl = zl
-                else:
-                    hl = _dn(halpha * zl)
-                if zh >= 0.0:
-                    hh = zh
-                else:
-                    hh = _up(halpha * zh)
-            else:
-                hl = zl
-                hh = zh
-            if hl == 0.0 and hh == 0.0:
-                continue
-            ql, qh = _imul(aj, aj, hl, hh)
-            gl = _dn(gl + ql)
-            gh = _up(gh + qh)
-        if not (_fin(gl) and _fin(gh)):
-            return np.nan, np.nan
-        if ocode == 1:
-            return (gl if gl > 0.0 else 0.0), (gh if gh > 0.0 else 0.0)
-        if ocode == 2:
-            rl = gl if gl >= 0.0 else _dn(o1 * gl)
-            rh = gh if gh >= 0.0 else _up(o1 * gh)
-            if o1 == 0.0:
-                rl = gl if gl > 0.0 else 0.0
-                rh = gh if gh > 0.0 else 0.0
-            return rl, rh
-        if ocode == 3:
-            rl = o1 if gl < o1 else (o2 if gl > o2 else gl)
-            rh = o1 if gh < o1 else (o2 if gh > o2 else gh)
-            return rl, rh
-        return gl, gh
-
-    @njit(cache=True)
-    def _flat_orbits(m, flat, cval, nmax, w, bh, a, c, hcode, halpha, ocode, o1, o2):
-        """(found, unknown_from): bit d of found is set when the constant of a flat piece has
-        minimal period d <= nmax; periods >= unknown_from (nmax+1 if none) are uncertain."""
-        found = 0
-        unknown_from = nmax + 1
-        for i in range(m):
-            if flat[i] == 0:
-                continue
-            v = cval[i]
-            dup = False
-            for i2 in range(i):
-                if flat[i2] == 1 and cval[i2] == v:
-                    dup = True
-                    break
-            if dup:
-                continue
-            yl = v
-            yh = v
-            for step in range(1, nmax + 1):
-                if step >= unknown_from:
-                    break
-                yl, yh = _eval_interval(yl, yh, w, bh, a, c, hcode, halpha, ocode, o1, o2)
-                if yl == v and yh == v:
-                    found |= 1 << step
-                    break
-                if yl > v or yh < v:
-                    continue
-                unknown_from = step
-                break
-        return found, unknown_from
-
-    # --------------------------------------------------------------- itineraries
-    @njit(cache=True, inline="always")
-    def _primitive(pc, n):
-        for d in range(1, n):
-            if n % d != 0:
-                continue
-            same = True
-            for i in range(n - d):
-                if pc[i] != pc[i + d]:
-                    same = False
-                    break
-            if same:
-                return False
-        return True
-
-    @njit(cache=True, inline="always")
-    def _first_candidate(bhh, m, x):
-        """Least q with piece q not certified left of x (right end's upper bound >= x)."""
-        lo = 0
-        hi = m - 1  # answer in [0, m-1]; piece m-1 extends to +inf
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if bhh[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-    @njit(cache=True, inline="always")
-    def _last_candidate(bl, m, x):
-        """Greatest q with piece q not certified right of x (left end's lower bound <= x)."""
-        lo = 0
-        hi = m - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if bl[mid - 1] > x:
-                hi = mid - 1
-            else:
-                lo = mid
-        return lo
-
-    @njit(cache=True, inline="always")
-    def _no_root(Dl, Dh, xl, xh, Bl, Bh):
-        """Certified: (1 - A) x - B != 0 for every 1 - A in [Dl, Dh], x in [xl, xh], B in [Bl, Bh]."""
-        el, eh = _imul(Dl, Dh, xl, xh)
-        el = _dn(el - Bh)
-        eh = _up(eh - Bl)
-        return el > 0.0 or eh < 0.0
-
-    @njit(cache=True)
-    def _orbit_check(n, pc, st, xl, xh, m, bl, bhh):
-        """Where the orbit of x* (enclosure [xl, xh]) goes along the word pc[0..n-1]:
-        NO if some x_i = F_i(x*) is certified outside its closed piece (x* does not follow
-        the word), YES if every x_i is certified interior to its piece (x* follows the word,
-        F(x*) = x*), UNKNOWN otherwise.  F_i is the composite after i steps (st[i-1, 8:12])."""
-        interior = True
-        for i in range(n):
-            if i == 0:
-                yl = xl
-                yh = xh
-            else:
-                yl, yh = _imul(st[i - 1, 8], st[i - 1, 9], xl, xh)
-                yl, yh = _iadd(yl, yh, st[i - 1, 10], st[i - 1, 11])
-            if not (_fin(yl) and _fin(yh)):
-                return UNKNOWN
-            q = pc[i]
-            Ll = -_INF if q == 0 else bl[q - 1]
-            Lh = -_INF if q == 0 else bhh[q - 1]
-            Rl = _INF if q == m - 1 else bl[q]
-            Rh = _INF if q == m - 1 else bhh[q]
-            if yl > Rh or yh < Ll:
-                return NO
-            if not (yl > Lh and yh < Rl):
-                interior = False
-        return YES if interior else UNKNOWN
-
-    @njit(cache=True)
-    def _itineraries(n, m, bl, bhh, sl, sh, cl, ch, flat, budget, st, ist):
-        """YES / NO / UNKNOWN: a point of minimal period n whose orbit avoids flat pieces."""
-        # st: (n + 1, 16) float scratch; columns:
-        # 0..3 J (lo_l, lo_h, hi_l, hi_h); 4..7 K; 8..11 A_{d+1}, B_{d+1}
-        pc = ist[0]
-        qn = ist[1]
-        qe = ist[2]
-        nodes = 0
-        unknown = False
-        for p0 in range(m):
-            if flat[p0] == 1:
-                continue
-            d = 0
-            pc[0] = p0
-            st[0, 0] = -_INF if p0 == 0 else bl[p0 - 1]
-            st[0, 1] = -_INF if p0 == 0 else bhh[p0 - 1]
-            st[0, 2] = _INF if p0 == m - 1 else bl[p0]
-            st[0, 3] = _INF if p0 == m - 1 else bhh[p0]
-            A_l = 1.0
-            A_h = 1.0
-            B_l = 0.0
-            B_h = 0.0
-            expand = True
-            while d >= 0:
-                if expand:
-                    expand = False
-                    q = pc[d]
-                    spos = sl[q] > 0.0
-                    if d > 0:
-                        A_l = st[d - 1, 8]
-                        A_h = st[d - 1, 9]
-                        B_l = st[d - 1, 10]
-                        B_h = st[d - 1, 11]
-                    else:
-                        A_l = 1.0
-                        A_h = 1.0
-                        B_l = 0.0
-                        B_h = 0.0
-                    # image K of J_d under piece q, and the composite
-                    if spos:
-                        k0, k1 = _aff_end(st[d, 0], st[d, 1], sl[q], sh[q], cl[q], ch[q], True)
-                        k2, k3 = _aff_end(st[d, 2], st[d, 3], sl[q], sh[q], cl[q], ch[q], True)
-                    else:
-                        k0, k1 = _aff_end(st[d, 2], st[d, 3], sl[q], sh[q], cl[q], ch[q], False)
-                        k2, k3 = _aff_end(st[d, 0], st[d, 1], sl[q], sh[q], cl[q], ch[q], False)
-                    nA_l, nA_h = _imul(sl[q], sh[q], A_l, A_h)
-                    tB_l, tB_h = _imul(sl[q], sh[q], B_l, B_h)
-                    nB_l, nB_h = _iadd(tB_l, tB_h, cl[q], ch[q])
-                    if not (_fin(nA_l) and _fin(nA_h) and _fin(nB_l) and _fin(nB_h)):
-                        return UNKNOWN
-                    # _aff_end gives NaN when a finite end overflows; infinite ends are genuine
-                    if k0 != k0 or k2 != k2:
-                        return UNKNOWN
-                    st[d, 4] = k0
-                    st[d, 5] = k1
-                    st[d, 6] = k2
-                    st[d, 7] = k3
-                    st[d, 8] = nA_l
-                    st[d, 9] = nA_h
-                    st[d, 10] = nB_l
-                    st[d, 11] = nB_h
-                    if d == n - 1:
-                        # leaf: the word pc[0..n-1] is complete
-                        Dl = _dn(1.0 - nA_h)
-                        Dh = _up(1.0 - nA_l)
-                        if not (Dl > 0.0 or Dh < 0.0):
-                            # 1 - A not certified non-zero: try to certify that F(x) = x has
-                            # no solution in the (bounded) closure of J: (1 - A) x - B != 0
-                            if not (_fin(k0) and _fin(k3) and _no_root(Dl, Dh, k0, k3, nB_l, nB_h)):
-                                unknown = True
-                        elif _primitive(pc, n):
-                            xl, xh = _idiv(nB_l, nB_h, Dl, Dh)
-                            if xh < k2 and xl > k1:
-                                return YES
-                            if not (xl > k3 or xh < k0):
-                                # J's enclosure is too loose (e.g. F contracts hard): locate
-                                # the orbit x_i = F_i(x*) itself, piece by piece
-                                r = _orbit_check(n, pc, st, xl, xh, m, bl, bhh)
-                                if r == YES:
-                                    return YES
-                                if r == UNKNOWN:
-                                    unknown = True
-                        d -= 1
-                        continue
-                    lo = 0 if k0 == -_INF else _first_candidate(bhh, m, k0)
-                    hi = m - 1 if k3 == _INF else _last_candidate(bl, m, k3)
-                    qn[d] = max(lo, p0)
-                    qe[d] = hi
-                # next candidate at depth d
-                if qn[d] > qe[d]:
-                    d -= 1
-                    continue
-                q = qn[d]
-                qn[d] += 1
-                if flat[q] == 1:
-                    continue
-                Ll = -_INF if q == 0 else bl[q - 1]
-                Lh = -_INF if q == 0 else bhh[q - 1]
-                Rl = _INF if q == m - 1 else bl[q]
-                Rh = _INF if q == m - 1 else bhh[q]
-                lo_l = max(st[d, 4], Ll)
-                lo_h = max(st[d, 5], Lh)
-                hi_l = min(st[d, 6], Rl)
-                hi_h = min(st[d, 7], Rh)
-                if lo_l > hi_h:
-                    continue  # certified empty
-                nodes += 1
-                if nodes > budget:
-                    return UNKNOWN
-                d += 1
-                pc[d] = q
-                st[d, 0] = lo_l
-                st[d, 1] = lo_h
-                st[d, 2] = hi_l
-                st[d, 3] = hi_h
-                expand = True
-        return UNKNOWN if unknown else NO
-
-    @njit(cache=True)
-    def _decide_n(n, found, unknown_from, m, bl, bhh, sl, sh, cl, ch, flat, budget, st, ist):
-        if (found >> n) & 1:
-            return YES
-        r = _itineraries(n, m, bl, bhh, sl, sh, cl, ch, flat, budget, st, ist)
-        if r == YES:
-            return YES
-        if r == UNKNOWN or n >= unknown_from:
-            return UNKNOWN
-        return NO
-
-    @njit(cache=True)
-    def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, budget,
-                    kv, kl, kh, korder, bl, bhh, sl, sh, cl, ch, flat, cval, st, ist, out):
-        out[0] = UNKNOWN
-        out[1] = UNKNOWN
-        out[2] = UNKNOWN
-        m = _build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2,
-                          kv, kl, kh, korder, bl, bhh, sl, sh, cl, ch, flat, cval)
-        if m == 0:
-            return
-        nmax = 2
-        if need3:
-            nmax = 3
-        if needE:
-            nmax = max(nmax, pstar)
-        found, unk = _flat_orbits(m, flat, cval, nmax, w, bh, a, c, hcode, halpha, ocode, o1, o2)
-        r2 = _decide_n(2, found, unk, m, bl, bhh, sl, sh, cl, ch, flat, budget, st, ist)
-        if r2 == NO:
-            out[0] = NO
-            out[1] = NO
-            out[2] = NO
-            return
-        r3 = UNKNOWN
-        rE = UNKNOWN
-        if need3 or needE:
-            r3 = _decide_n(3, found, unk, m, bl, bhh, sl, sh, cl, ch, flat, budget, st, ist)
-            if r3 == YES:
-                r2 = YES
-                rE = YES
-            elif needE:
-                if pstar == 3:
-                    rE = r3
-                else:
-                    rE = _decide_n(pstar, found, unk, m, bl, bhh, sl, sh, cl, ch, flat, budget, st, ist)
-                if rE == NO:
-                    r3 = NO  # 3 forces p*
-                elif rE == YES:
-                    r2 = YES  # every period other than 1 forces 2
-        out[0] = r2
-        out[1] = r3
-        out[2] = rE
-
-    @njit(cache=True, nogil=True)
-    def _decide_range(W1, B1, W2, B2, hcode, halpha, ocode, o1, o2, need3, needE, pstar,
-                      budget, out, start, end):
-        k = W1.shape[1]
-        M = 3 * (k + 1) + 2
-        nst = max(pstar, 3) + 2
-        kv = np.empty(k + 1)
-        kl = np.empty(k + 1)
-        kh = np.empty(k + 1)
-        korder = np.empty(k + 1, dtype=np.int64)
-        bl = np.empty(M)
-        bhh = np.empty(M)
-        sl = np.empty(M)
-        sh = np.empty(M)
-        cl = np.empty(M)
-        chh = np.empty(M)
-        flat = np.empty(M, dtype=np.int8)
-        cval = np.empty(M)
-        st = np.empty((nst, 16))
-        ist = np.empty((3, nst), dtype=np.int64)
-        res = np.empty(3, dtype=np.int8)
-        for i in range(start, end):
-            _decide_one(W1[i], B1[i], W2[i], B2[i], hcode, halpha, ocode, o1, o2,
-                        need3, needE, pstar, budget, kv, kl, kh, korder, bl, bhh, sl, sh,
-                        cl, chh, flat, cval, st, ist, res)
-            out[i, 0] = res[0]
-            out[i, 1] = res[1]
-            out[i, 2] = res[2]
+@njit(cache=True, nogil=True)
+def _decide_range(W1, B1, W2, B2, hcode, halpha, ocode, o1, o2, need3, needE, pstar,
+                  budget, out, start, end):
+    """Codes of networks start .. end-1 into out[start:end]; scratch allocated once."""
+    k = W1.shape[1]
+    rows = scratch_rows(pstar)
+    kinks = np.empty((k + 1, KINK_COLUMNS))
+    pieces = np.empty((piece_capacity(k), PIECE_COLUMNS))
+    st = np.empty((rows, SCRATCH_COLUMNS))
+    ist = np.empty((3, rows), dtype=np.int64)
+    res = np.empty(3, dtype=np.int8)
+    for i in range(start, end):
+        _decide_one(W1[i], B1[i], W2[i], B2[i], hcode, halpha, ocode, o1, o2,
+                    need3, needE, pstar, budget, kinks, pieces, st, ist, res)
+        out[i, 0] = res[0]
+        out[i, 1] = res[1]
+        out[i, 2] = res[2]
 
 
 # ============================================================================ results

@@ -81,6 +81,7 @@ from .._lib.arb import round_down, round_up
 from .._lib.validation import check_int
 from ..errors import ResourceLimitError, SpecError
 from .invariant import invariant_interval
+from .periodic import minimal_period, sharkovsky_key
 from .pl import PiecewiseLinear, q
 
 #: Default limit on linear pieces of one iterate g^n (fmpq pieces, ~300 bytes each).
@@ -582,7 +583,6 @@ def _short(r: fmpq) -> str:
 
 def _periodic_update(g, gn, n, fixed_isolated, best):
     """Record isolated Fix(g^n); if a new point of minimal period n exists, maybe update best."""
-    from .periodic import sharkovsky_key
 
     fix = gn.fixed_point_set()
     pts = {lo for lo, hi in fix if lo is not None and lo == hi}
@@ -599,18 +599,9 @@ def _periodic_update(g, gn, n, fixed_isolated, best):
     cands = sorted(pts - lower)
     cands += [(a + b) / 2 for a, b in fix if a is not None and b is not None and a != b]
     for x in cands[:64]:
-        if _minimal_period(g, x, n) == n:
+        if minimal_period(g, x, n) == n:
             return (sharkovsky_key(n), n, x)
     return best
-
-
-def _minimal_period(step: Callable, x, n: int) -> int | None:
-    y = x
-    for p in range(1, n + 1):
-        y = step(y)
-        if y == x:
-            return p
-    return None
 
 
 # ------------------------------------------------------------------ verification
@@ -663,7 +654,7 @@ def verify_lower_certificate(f, certificate: dict[str, Any]) -> bool:
         p, x = int(certificate["period"]), parse_exact(certificate["point"])
         if not lo <= x <= hi:
             return False
-        return _minimal_period(step, x, p) == p
+        return minimal_period(step, x, p) == p
     if method != "covering":
         return False
     n = int(certificate["n"])

@@ -192,5 +192,8 @@ def lipschitz_constant(f, interval=None) -> fmpq:
     return max(abs(s) for s in g.slopes[i0:i1 + 1])
 
 
-__all__ = ["LyapunovResult", "lyapunov_exponent", "lipschitz_constant", "lipschitz_example",
-           "lipschitz_study"]
+__all__ = [
+    "LyapunovResult",
+    "lyapunov_exponent",
+    "lipschitz_constant",
+]

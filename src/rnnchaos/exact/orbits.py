@@ -314,7 +314,12 @@ def certified_distances(a: BallOrbit, b: BallOrbit) -> tuple[np.ndarray, np.ndar
     return lo, hi
 
 
-__all__ = ["exact_orbit", "float_orbit", "ball_orbit", "ball_step", "BallOrbit",
-           "certified_distances", "float_collapse_example", "distance_figure",
-           "distance_figure_map", "scrambling_statistics", "ScramblingStats", "default_windows",
-           "check_orbit_steps"]
+__all__ = [
+    "exact_orbit",
+    "float_orbit",
+    "ball_orbit",
+    "ball_step",
+    "BallOrbit",
+    "certified_distances",
+    "check_orbit_steps",
+]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 from flint import fmpq
 
@@ -254,8 +254,9 @@ def _orbits_of_period(f: PiecewiseLinear, n: int, fix_n, fixed) -> list[Orbit]:
     return out
 
 
-def minimal_period(f: PiecewiseLinear, x: fmpq, n: int) -> int | None:
-    """Smallest p in 1..n with f^p(x) = x (exact), or None."""
+def minimal_period(f: Callable[[Any], Any], x, n: int) -> int | None:
+    """Smallest p in 1..n with f^p(x) = x, or None; ``f`` is any exact map (a
+    :class:`PiecewiseLinear`, or an independent rational evaluator when re-checking)."""
     y = x
     for p in range(1, n + 1):
         y = f(y)

@@ -465,5 +465,10 @@ def _run_program(program, rng, arrays, j) -> None:
         i += 1
 
 
-__all__ = ["BatchLayer", "NetworkBatch", "sample_preset_batch", "activation_code", "default_threads",
-           "run_chunks"]
+__all__ = [
+    "BatchLayer",
+    "NetworkBatch",
+    "sample_preset_batch",
+    "activation_code",
+    "run_chunks",
+]

@@ -10,6 +10,7 @@ def lipschitz_example():
     """The paper's Lipschitz example: W1 = six ones, b1 = [0, -0.2, -0.4, -0.5, -0.6, -0.7],
     W2 = [[0.8, -1.5, 5, -9, 11, -8.4]], b2 = 0, ReLU output.
 
+    >>> from rnnchaos.exact.lyapunov import lipschitz_constant
     >>> round(float(lipschitz_constant(lipschitz_example())), 12)
     6.3
     """

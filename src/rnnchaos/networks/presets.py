@@ -36,7 +36,7 @@ normal_k = std 1/fan_out, uniform = U[0, 1), network A = std 2/(k+1)).
 ``as_labelled`` is what the labels say: true Glorot for A, N(0, 1/k) as a
 *variance* (std 1/sqrt(k)), TR(-1, 1) as a normal truncated to [-1, 1], U as
 U(-1, 1).  Row 1 is labelled "w = 1, b = He | He, He, identity" in both the
-notebook tables and PAPER.md (layer-1 bias He, not zeros), and its depth-3
+notebook tables and docs/notebooks.md (layer-1 bias He, not zeros), and its depth-3
 table has a He | He middle layer; the presets follow those labels.  ``gain``
 multiplies every random layer's scale, the ``ones`` weights of row 1 included.
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SpecError
+from .plotting import pyplot
 
 SECTION_KEY = 0x5CA1A7
 EXPERIMENTS = ("scrambling", "persistence", "expressivity", "lipschitz")
@@ -75,13 +76,6 @@ def sub_seed(seed: int, name: str) -> int:
     """
     k = EXPERIMENTS.index(name)
     return int(np.random.SeedSequence(seed, spawn_key=(SECTION_KEY, k)).generate_state(1)[0])
-
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def _fl(x) -> float:
@@ -160,7 +154,7 @@ def _run_scrambling(plan: ScalarPlan, seed: int) -> dict[str, Any]:
 
 
 def _plot_scrambling(res: dict[str, Any], path: Path) -> None:
-    plt = _plt()
+    plt = pyplot()
     fig, axs = plt.subplots(2, 2, figsize=(12, 8))
     d = res["distance"]
     t = np.arange(len(d["d_lo"]))
@@ -229,7 +223,7 @@ def _run_persistence(plan: ScalarPlan, seed: int):
 
 def _plot_persistence(study, path: Path) -> None:
     from ..studies.persistence import PAPER_DRAW
-    plt = _plt()
+    plt = pyplot()
     sums = study.summaries()
     eps = [s.eps for s in sums]
     fig, axs = plt.subplots(2, 2, figsize=(12, 8))
@@ -302,7 +296,7 @@ def _run_expressivity(plan: ScalarPlan, seed: int):
 
 
 def _plot_expressivity(res, path: Path) -> None:
-    plt = _plt()
+    plt = pyplot()
     fig, axs = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, key in zip(axs, ("perturbed", "drawn")):
         e = res[key]
@@ -369,7 +363,7 @@ def _run_lipschitz(plan: ScalarPlan, seed: int) -> dict[str, Any]:
 
 
 def _plot_lipschitz(res, path: Path) -> None:
-    plt = _plt()
+    plt = pyplot()
     fig, axs = plt.subplots(1, 3, figsize=(15, 4.3))
     ax = axs[0]
     for n, (x, y) in res["curves"].items():

@@ -22,6 +22,7 @@ from ..studies.jacobian import (
     lambda_max_sweep,
     threshold_experiment,
 )
+from .plotting import pyplot
 
 
 # ---------------------------------------------------------------- report
@@ -51,9 +52,7 @@ def _pct(f: dict[str, Any]) -> str:
 
 
 def _threshold_figure(res: ThresholdResult, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     s = np.array([r["std"] for r in res.rows])
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     series = [("rho_input", "spectral radius > 1 at input", "C0", "-"),
@@ -82,9 +81,7 @@ def _threshold_figure(res: ThresholdResult, path: Path) -> None:
 
 
 def _sweep_figure(rows: list[dict[str, Any]], path: Path, preset: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     dims = sorted({r["dim"] for r in rows})
     for i, d in enumerate(dims):

@@ -21,6 +21,7 @@ from .._lib.atomic import atomic_write_bytes
 from .._lib.optional import require
 from ..deciders.criteria import CRITERIA
 from ..studies.sweep import make_config, read_results, run_sweep
+from .plotting import pyplot
 
 ROWS = ("paper_row1", "paper_he", "paper_he_u", "paper_normal_k", "paper_glorot")
 ROW_LABELS = {
@@ -52,7 +53,7 @@ COLUMNS = (
     Column("d3_w2_relu", "depth 3, width 2 (ReLU)", 2, "relu", False, 3),
 )
 
-#: Published percentages (shared/PAPER.md section 5); a tuple lists both notebook copies.
+#: Published percentages (docs/notebooks.md); a tuple lists both notebook copies.
 PUBLISHED: dict[str, dict[str, Any]] = {
     "paper_a": {"w2_relu": 2.28},
     "paper_row1": dict(zip([c.key for c in COLUMNS], [13.77, 4.7, 6.6, 7.8, 15.8, 0.8])),
@@ -162,9 +163,7 @@ def run_gain(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, A
 # ---------------------------------------------------------------- figures
 def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
     """P(criterion) against ``xkey`` with 95% bands: linear scale, and log scale for rare events."""
-    matplotlib = require("matplotlib", "the reproduce report's figures")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
     groups = sorted({(r["criterion"], r["width"] if xkey == "gain" else None) for r in rows},
@@ -195,9 +194,7 @@ def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
 
 
 def _table_figure(rows, path: Path) -> None:
-    matplotlib = require("matplotlib", "the reproduce report's figures")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
 
     col = COLUMNS[0]
@@ -291,7 +288,7 @@ def _table_html(rows) -> str:
 
 EXPLANATION = """
 <h2>Why the published numbers differ from the exact ones</h2>
-<p>The notebooks decide "chaos" with a grid test (shared/PAPER.md section 4): on 163 points of
+<p>The notebooks decide "chaos" with a grid test: on 163 points of
 [-w, w] they overwrite the grid with f(X) <em>in place</em> and then apply f three more times, so
 the second curve is <b>f<sup>4</sup></b>, not f<sup>3</sup>.  A network is called chaotic when
 x - f<sup>4</sup>(x) changes sign more often than x - f(x).  Extra sign changes of
@@ -376,8 +373,7 @@ def reproduce(out: str | os.PathLike = "rnnchaos-report", *, mode: str = "quick"
     gain_rows = run_gain(out, plan, seed, workers)
     extra = ""
     if sections:
-        from ..reporting import figures_scalar
-        from ..studies import jacobian
+        from . import figures_scalar, jacobian
         extra = (figures_scalar.report_section(out, mode, seed)
                  + jacobian.report_section(out, mode, seed))
     return write_report(out, mode, plan, seed, tables, width_rows, gain_rows,

@@ -242,6 +242,15 @@ def expressivity_ensemble(n: int, steps: int, seed: int, *, mode: str = "perturb
     return out
 
 
-__all__ = ["RegionCounts", "GrowthFit", "EnsembleCounts", "region_counts", "stack_region_counts",
-           "fit_growth", "mean_ci", "expressivity_ensemble", "has_positive_entropy", "resolve_interval", "parse_rational",
-           "check_steps", "LOG_PHI", "LOG_2"]
+__all__ = [
+    "GrowthFit",
+    "EnsembleCounts",
+    "fit_growth",
+    "mean_ci",
+    "expressivity_ensemble",
+    "has_positive_entropy",
+    "resolve_interval",
+    "check_steps",
+    "LOG_PHI",
+    "LOG_2",
+]

@@ -1,6 +1,6 @@
 """The paper's 64-d Jacobian threshold experiment, P(lambda_max > 0) sweeps, mean-field theory.
 
-The experiment (shared/PAPER.md, section 6)
+The experiment (docs/notebooks.md, "Higher dimensions")
 -------------------------------------------
 Maps f(h) = W2 relu(W1 h) on R^64 (torch ``Linear(64,64) -> ReLU ->
 Linear(64,64)``, weights N(0, std^2), biases zero); the notebook reports the
@@ -59,9 +59,18 @@ from ..networks.vector import VectorRNN, build_vector_preset, sample_vector_batc
 from .stats import wilson_interval
 
 __all__ = [
-    "PAPER_INPUT", "PAPER_STDS", "PUBLISHED", "TANGENT_STREAM", "paper_maps", "jacobians_at",
-    "spectral_radius", "spectral_norm", "mean_field_critical_std", "mean_field_critical_gain",
-    "threshold_experiment", "lambda_max_sweep", "report_section",
+    "PAPER_INPUT",
+    "PAPER_STDS",
+    "PUBLISHED",
+    "TANGENT_STREAM",
+    "paper_maps",
+    "jacobians_at",
+    "spectral_radius",
+    "spectral_norm",
+    "mean_field_critical_std",
+    "mean_field_critical_gain",
+    "threshold_experiment",
+    "lambda_max_sweep",
 ]
 
 #: A hand-written 8x8 digit "3", raw pixel values 0..16 (sklearn digits' range), row by row.

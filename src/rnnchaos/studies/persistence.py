@@ -37,7 +37,7 @@ from ..networks.examples import tent_network
 from ..networks.model import Layer, ScalarRNN
 
 DEFAULT_EPS_GRID = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
-#: The paper's single draw (PAPER.md section 6): laps at T = 6, eps = 0.1.
+#: The paper's single draw (docs/notebooks.md): laps at T = 6, eps = 0.1.
 PAPER_DRAW = {"eps": 0.1, "steps": 6, "tent": 64, "rnn": 61, "feedforward": 6}
 
 
