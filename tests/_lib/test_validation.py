@@ -125,6 +125,14 @@ def test_read_json_limits():
         read_json(json.dumps([0] * 100), max_bytes=50)
 
 
+def test_decode_utf8():
+    from rnnchaos._lib.validation import decode_utf8
+    assert decode_utf8("é".encode(), "spec") == "é"
+    assert decode_utf8(b"\xef\xbb\xbf{}", "spec") == "{}"  # byte-order mark of some editors
+    with pytest.raises(SpecError, match="offset 3"):
+        decode_utf8(b'{"a\xff": 1}', "spec")
+
+
 def test_refuse_unknown_keys_names_the_key():
     refuse_unknown_keys({"layers": 1}, ["layers"])
     with pytest.raises(SpecError) as exc:

@@ -27,7 +27,8 @@ Specification
   allowed set, by name.
 * :func:`check_array_budget` -- refuses, before allocating, arrays whose float64
   size exceeds :func:`max_array_bytes` (``RNNCHAOS_MAX_ARRAY_GIB`` raises it).
-* :func:`decode_utf8` -- bytes to text, or one line saying the input is not UTF-8.
+* :func:`decode_utf8` -- bytes to text (a leading BOM dropped), or one line saying the
+  input is not UTF-8.
 """
 from __future__ import annotations
 
@@ -249,9 +250,10 @@ def refuse_unknown_keys(mapping: Mapping, allowed: Iterable[str], field: str = "
 
 
 def decode_utf8(data: bytes, field: str) -> str:
-    """Bytes as UTF-8 text, or SpecError(field) saying where the first bad byte is."""
+    """Bytes as UTF-8 text (a leading byte-order mark, as some editors write, is dropped),
+    or SpecError(field) saying where the first bad byte is."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecError(field, f"not UTF-8 text (bad byte at offset {exc.start})") from None
 
