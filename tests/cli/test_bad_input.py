@@ -498,3 +498,13 @@ def test_lyapunov_of_an_overflowing_orbit_reports_no_numbers(tmp_path, capsys):
     assert js["exponents"] == [None] and js["lambda_max"] is None
     assert js["kaplan_yorke_dimension"] is None and js["ks_entropy_bound"] is None
     assert any("overflowed" in w for w in js["warnings"])
+
+
+def test_closed_stdout_is_not_a_traceback():
+    """`rnnchaos ... | head -c 10`: the reader leaves early; no traceback, exit 141."""
+    proc = subprocess.Popen([sys.executable, "-m", "rnnchaos", "regions", TENT, "--steps", "16"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in (0, 141) and "Traceback" not in err, err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 
 from .._lib.atomic import check_output_dir
@@ -311,6 +312,22 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("rnnchaos: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`rnnchaos ... | head`): stop quietly
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+#: Exit status when standard output was closed by its reader (128 + SIGPIPE, as a shell).
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests): nothing to do
+        pass
 
 
 if __name__ == "__main__":
