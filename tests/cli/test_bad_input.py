@@ -502,9 +502,9 @@ def test_lyapunov_of_an_overflowing_orbit_reports_no_numbers(tmp_path, capsys):
 
 def test_closed_stdout_is_not_a_traceback():
     """`rnnchaos ... | head -c 10`: the reader leaves early; no traceback, exit 141."""
-    # ~400 kB of JSON: far more than a pipe buffer, so the writer meets the closed pipe
-    proc = subprocess.Popen([sys.executable, "-m", "rnnchaos", "orbit", TENT, "--x0", "0.1",
-                             "--steps", "20000", "--method", "float", "--json"],
+    # ~1 MB of JSON: far more than a pipe buffer, so the writer meets the closed pipe
+    proc = subprocess.Popen([sys.executable, "-m", "rnnchaos", "sample", "--preset", "paper_he",
+                             "--width", "50000", "--seed", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.read(10)
     proc.stdout.close()
