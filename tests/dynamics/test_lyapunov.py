@@ -289,11 +289,12 @@ def test_cli_paper_preset_with_std(capsys):
     (["missing.json"], "spec"),
     (["missing.json", "--gain", "2"], "--gain"),
 ])
-def test_cli_bad_input_raises_spec_error(argv, field, tmp_path, monkeypatch):
+def test_cli_bad_input_raises_spec_error(argv, field, tmp_path, monkeypatch, capsys):
+    from rnnchaos.cli.main import main
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SpecError) as exc:
-        _cli(argv)
-    assert exc.value.field == field
+    assert main(["lyapunov", *argv]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and field in lines[0], lines
 
 
 def test_cli_rejects_a_non_square_spec(tmp_path):

@@ -276,3 +276,26 @@ def test_lower_le_upper_and_theorems(spec):
         lo, hi = (Fraction(str(v)) for v in b.interval)
         for n in range(1, min(3, len(b.laps)) + 1):
             assert b.laps[n - 1] == oracle.laps(n, lo, hi)
+
+
+# ------------------------------------------------------------------ issue 8/13: to_json without iterates
+CONSTANT_MAP = ('{"layers":[{"weight":[[-0.97],[-0.22]],"bias":[2.9,2.3],"activation":"relu"},'
+                '{"weight":[[0.29,1.51]],"bias":[1.10],"activation":"hardtanh"}]}')
+
+
+@pytest.mark.parametrize("spec", [
+    CONSTANT_MAP,                                                        # hardtanh saturates: f = 1
+    '{"layers":[{"weight":[[0.5]],"bias":[1.0]}]}',                      # affine, slope 1/2
+    '{"layers":[{"weight":[[1.0],[1.0]],"bias":[0.0,0.0],"activation":"relu"},'
+    '{"weight":[[1.0,1.0]],"bias":[1.0]}]}',                             # x + relu(x) + 1: no periodic point
+])
+def test_to_json_when_no_iterate_was_built(spec):
+    import json as _json
+
+    from rnnchaos.networks.model import ScalarRNN
+    net = ScalarRNN.from_json(spec)
+    res = entropy_bounds(net, 4)
+    out = _json.loads(_json.dumps(res.to_json(), allow_nan=False))
+    assert out["lower"] == 0.0 and out["upper"] == 0.0 and out["laps"] == []
+    assert out["upper_evidence"]["method"] == "structural"
+    assert out["upper_evidence"]["description"] == "; ".join(res.notes) != ""

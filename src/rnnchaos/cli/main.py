@@ -6,28 +6,47 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 
+from .._lib.atomic import check_output_dir
+from .._lib.validation import check_array_budget
 from ..errors import RnnchaosError, SpecError
+from .options import (
+    EXIT_BAD_INPUT,
+    GAIN_OPTION,
+    MAX_GAIN,
+    Parser,
+    int_option,
+    list_option,
+    real_option,
+)
 
-EXIT_BAD_INPUT = 2
+#: Default piece limit of analyze while f is built from its layers (--max-pieces sets both).
+ANALYZE_F_PIECES = 200_000
+#: Networks sampled at once by estimate (its chunk size): the array check counts them.
+ESTIMATE_BATCH = 4096
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line, exit status 2."""
-
-    def error(self, message):
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+def preset_parameter_count(width: int, depth: int) -> int:
+    """Weights and biases of one preset network: 1 -> k [-> k] -> 1."""
+    middle = width * width + width if depth == 3 else 0
+    return 3 * width + 1 + middle
 
 
 def _cmd_analyze(args) -> int:
-    from ..exact.periodic import check_max_period, periodic_orbits
-    from ..networks.model import ScalarRNN
+    from ..exact.periodic import MAX_PIECES, check_max_period, periodic_orbits
     from ..reporting.text import periodic_summary
+    from .scalar import load_scalar_map
 
     check_max_period(args.max_period)  # refuse before reading anything big
-    net = ScalarRNN.from_file(args.spec)
-    rep = periodic_orbits(net, args.max_period, max_pieces=args.max_pieces)
+    # f itself is built under a smaller default limit than its iterates: building a
+    # million-piece f from its layers takes minutes, which looks like a hang
+    explicit = args.max_pieces is not None
+    net, pl = load_scalar_map(args.spec, args.max_pieces if explicit else ANALYZE_F_PIECES)
+    rep = periodic_orbits(pl if pl is not None else net, args.max_period,
+                          max_pieces=args.max_pieces if explicit else MAX_PIECES)
     if args.json:
         print(json.dumps(rep.to_json()))
     else:
@@ -38,8 +57,14 @@ def _cmd_analyze(args) -> int:
 def _cmd_sample(args) -> int:
     from ..networks.presets import sample_preset
 
+    check_array_budget(preset_parameter_count(args.width, args.depth), "--width",
+                       "the network's weights")
     preset = preset_from_args(args)
-    print(sample_preset(preset, args.seed, args.index).to_json())
+    net = sample_preset(preset, args.seed, args.index)
+    if not all(math.isfinite(v) for layer in net.to_dict()["layers"]
+               for row in layer["weight"] + [layer["bias"]] for v in row):
+        raise SpecError("--gain", f"{args.gain} makes sampled weights overflow a double")
+    print(net.to_json())
     return 0
 
 
@@ -76,12 +101,18 @@ def _cmd_estimate(args) -> int:
     from .._lib.progress import Progress, progress_callback
     from ..studies.montecarlo import estimate
 
-    preset = preset_from_args(args)
     if (args.n is None) == (args.ci_halfwidth is None):
         raise SpecError("--n", "give exactly one of --n and --ci-halfwidth")
+    if args.n is not None and args.n > args.max_n:
+        raise SpecError("--n", f"{args.n} exceeds --max-n {args.max_n}")
+    check_array_budget(ESTIMATE_BATCH * preset_parameter_count(args.width, args.depth),
+                       "--width", f"a batch of {ESTIMATE_BATCH} networks")
     from ..deciders.criteria import check_criteria, check_entropy_max_period
     check_criteria(args.criteria)  # estimate checks again; these fail before a cluster starts
     check_entropy_max_period(args.entropy_max_period)
+    preset = preset_from_args(args)
+    if args.ci_halfwidth is not None:
+        print(adaptive_plan(args.ci_halfwidth, args.max_n, args.workers), file=sys.stderr)
     with executor_from_args(args) as executor, Progress(args.n, desc="estimate") as bar:
         est = estimate(preset, args.seed, n=args.n, ci_halfwidth=args.ci_halfwidth,
                        criteria=args.criteria, entropy_max_period=args.entropy_max_period,
@@ -101,6 +132,18 @@ def _cmd_estimate(args) -> int:
     return 0
 
 
+def adaptive_plan(halfwidth: float, max_n: int, workers: int) -> str:
+    """The up-front statement of an adaptive estimate: how many networks it may need
+    (a 95% Wilson interval at p = 1/2, the widest, needs about (1.96 / 2H)^2) and the
+    cap where it stops."""
+    worst = math.ceil((1.959963984540054 / (2 * halfwidth)) ** 2)
+    cap = (f"--max-n {max_n:,} stops it before that" if worst > max_n
+           else f"it stops at --max-n {max_n:,} in any case")
+    return (f"rnnchaos estimate: sampling until every 95% CI half-width is <= {halfwidth:g}; "
+            f"this may need up to ~{worst:,} networks (p near 1/2; fewer near 0 or 1); "
+            f"{cap}; {workers} worker(s)")
+
+
 def _cmd_sweep(args) -> int:
     from ..studies.sweep import make_config, run_sweep
 
@@ -109,6 +152,11 @@ def _cmd_sweep(args) -> int:
                       depth=args.depth, flavour=args.flavour,
                       entropy_max_period=args.entropy_max_period, chunk_size=args.chunk_size,
                       per_network=args.per_network)
+    for width in args.widths:
+        check_array_budget(args.chunk_size * preset_parameter_count(width, args.depth),
+                           "--widths", f"a chunk of {args.chunk_size} networks of width {width} "
+                           "(--chunk-size)")
+    check_output_dir(args.out, "--out")
     from ..studies.sweep import open_store
     open_store(cfg, args.out)  # refuse a mismatched directory before starting any worker
     try:
@@ -126,6 +174,7 @@ def _cmd_reproduce(args) -> int:
     from ..reporting.reproduce import reproduce
 
     mode = "full" if args.full else "quick"
+    check_output_dir(args.out, "--out")
     try:
         if args.scheduler is None and args.dask_local is None:
             path = reproduce(args.out, mode=mode, seed=args.seed, workers=args.workers)
@@ -142,12 +191,12 @@ def _cmd_reproduce(args) -> int:
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     from ..deciders.criteria import CRITERIA
-    p.add_argument("--seed", type=_nonneg_int("--seed"), required=True)
+    p.add_argument("--seed", type=SEED_OPTION, required=True)
     p.add_argument("--criteria", default=",".join(CRITERIA),
                    help=f"comma-separated subset of {','.join(CRITERIA)}")
-    p.add_argument("--entropy-max-period", type=_positive_int("--entropy-max-period"), default=6,
+    p.add_argument("--entropy-max-period", type=POSITIVE_INT, default=6,
                    help="positive_entropy looks for a non-power-of-2 period up to this bound")
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1,
+    p.add_argument("--workers", type=POSITIVE_INT, default=1,
                    help="worker processes (BLAS pinned to one thread each)")
     add_executor_args(p)
     add_quiet_arg(p)
@@ -163,7 +212,7 @@ def add_executor_args(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                        help="run on the Dask cluster of this scheduler (pip install 'rnnchaos[dask]')")
-    where.add_argument("--dask-local", type=_positive_int("--dask-local"), default=None, metavar="N",
+    where.add_argument("--dask-local", type=POSITIVE_INT, default=None, metavar="N",
                        help="start a local Dask cluster of N single-threaded worker processes")
 
 
@@ -192,50 +241,39 @@ def add_preset_args(p: argparse.ArgumentParser, multiple: bool = False) -> None:
 
     p.add_argument("--preset", required=True, help="paper_a, paper_row1, paper_he, paper_he_u, "
                    "paper_normal_k or paper_glorot")
-    p.add_argument("--width", type=_positive_int("--width"), required=True, help="hidden width k")
+    p.add_argument("--width", type=POSITIVE_INT, required=True, help="hidden width k")
     p.add_argument("--activation", choices=PRESET_ACTIVATIONS, default="relu")
     p.add_argument("--clip", action="store_true", help="clip the output pre-activation to [0, 1]")
-    p.add_argument("--depth", type=int, choices=(2, 3), default=2)
+    p.add_argument("--depth", type=DEPTH_OPTION, default=2, help="2 or 3")
     p.add_argument("--flavour", choices=FLAVOURS, default="as_coded")
-    p.add_argument("--gain", type=float, default=1.0, help="multiplies every weight/bias scale")
+    p.add_argument("--gain", type=GAIN_OPTION, default=1.0,
+                   help=f"multiplies every weight/bias scale (0 < G <= {MAX_GAIN:g})")
 
 
-def _int_at_least(minimum: int):
-    """argparse type: an integer >= minimum, with a one-line error naming the option."""
-    def for_option(name):
-        def parse(text):
-            try:
-                value = int(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-            if value < minimum:
-                raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
-            return value
-        return parse
-    return for_option
-
-
-_nonneg_int = _int_at_least(0)
-_positive_int = _int_at_least(1)
+SEED_OPTION = int_option(0, 2 ** 128 - 1)
+INDEX_OPTION = int_option(0, 2 ** 63 - 1)
+POSITIVE_INT = int_option(1)
+DEPTH_OPTION = int_option(2, 3)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rnnchaos", description="Measure and certify chaos in RNN maps.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="rnnchaos", description="Measure and certify chaos in RNN maps.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("analyze", help="exact periodic orbits, Li-Yorke certificate of a scalar map")
     p.add_argument("spec", help="network JSON file, or - for standard input")
-    p.add_argument("--max-period", type=_positive_int("--max-period"), required=True,
+    p.add_argument("--max-period", type=POSITIVE_INT, required=True,
                    help="find all orbits of minimal period <= N")
-    p.add_argument("--max-pieces", type=_positive_int("--max-pieces"), default=None,
-                   help="refuse iterates with more linear pieces (default 4,000,000)")
+    p.add_argument("--max-pieces", type=int_option(1, 10 ** 9), default=None,
+                   help="refuse f or an iterate with more linear pieces (default: f 200,000, "
+                        "iterates 4,000,000)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("sample", help="print the spec of network I of a preset's seeded stream")
     add_preset_args(p)
-    p.add_argument("--seed", type=_nonneg_int("--seed"), required=True)
-    p.add_argument("--index", type=_nonneg_int("--index"), default=0,
+    p.add_argument("--seed", type=SEED_OPTION, required=True)
+    p.add_argument("--index", type=INDEX_OPTION, default=0,
                    help="network number I: row I mod 1024 of block I // 1024, drawn from "
                    "SeedSequence(seed, spawn_key=(I // 1024,))")
     p.set_defaults(func=_cmd_sample)
@@ -243,24 +281,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("estimate", help="P(chaos criteria) over random networks, 95%% Wilson CIs")
     add_preset_args(p)
     _add_run_args(p)
-    p.add_argument("--n", type=_positive_int("--n"), default=None, help="number of networks")
-    p.add_argument("--ci-halfwidth", type=float, default=None,
+    p.add_argument("--n", type=POSITIVE_INT, default=None, help="number of networks")
+    p.add_argument("--ci-halfwidth", type=real_option(positive=True, hi=0.4999), default=None,
                    help="sample adaptively until every 95%% CI half-width is at most H")
-    p.add_argument("--max-n", type=_positive_int("--max-n"), default=10_000_000)
+    p.add_argument("--max-n", type=POSITIVE_INT, default=10_000_000)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_estimate)
 
     p = sub.add_parser("sweep", help="grid over preset x width x gain, resumable, Parquet output")
     p.add_argument("--preset", required=True, help="comma-separated preset names")
-    p.add_argument("--widths", required=True, help="comma-separated widths, e.g. 2,4,64")
-    p.add_argument("--gains", default="1", help="comma-separated gains (default 1)")
-    p.add_argument("--n", type=_positive_int("--n"), required=True, help="networks per cell")
+    p.add_argument("--widths", type=list_option(POSITIVE_INT), required=True,
+                   help="comma-separated widths, e.g. 2,4,64")
+    p.add_argument("--gains", type=list_option(GAIN_OPTION), default="1",
+                   help="comma-separated gains (default 1)")
+    p.add_argument("--n", type=POSITIVE_INT, required=True, help="networks per cell")
     p.add_argument("--out", required=True, help="output directory (resumed if it exists)")
     p.add_argument("--activation", choices=("relu", "tanh"), default="relu")
     p.add_argument("--clip", action="store_true")
-    p.add_argument("--depth", type=int, choices=(2, 3), default=2)
+    p.add_argument("--depth", type=DEPTH_OPTION, default=2, help="2 or 3")
     p.add_argument("--flavour", choices=("as_coded", "as_labelled"), default="as_coded")
-    p.add_argument("--chunk-size", type=_positive_int("--chunk-size"), default=4096)
+    p.add_argument("--chunk-size", type=POSITIVE_INT, default=4096)
     p.add_argument("--per-network", action="store_true", help="also write networks.parquet")
     _add_run_args(p)
     p.set_defaults(func=_cmd_sweep)
@@ -271,8 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--quick", action="store_true", help="small samples, < 5 min (default)")
     mode.add_argument("--full", action="store_true", help="10,000 networks per table cell")
     p.add_argument("--out", default="rnnchaos-report", help="output directory")
-    p.add_argument("--seed", type=_nonneg_int("--seed"), default=2022)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=None)
+    p.add_argument("--seed", type=SEED_OPTION, default=2022)
+    p.add_argument("--workers", type=POSITIVE_INT, default=None)
     add_executor_args(p)
     add_quiet_arg(p)
     p.set_defaults(func=_cmd_reproduce)
@@ -283,19 +323,19 @@ def build_parser() -> argparse.ArgumentParser:
     cli_vector.register(sub)
 
     p = sub.add_parser("demo", help="analyze the tent map and a fresh He network (the main job)")
-    p.add_argument("--seed", type=_nonneg_int("--seed"), default=None,
+    p.add_argument("--seed", type=SEED_OPTION, default=None,
                    help="seed of the He network (default: fresh, printed)")
-    p.add_argument("--width", type=_positive_int("--width"), default=2)
+    p.add_argument("--width", type=int_option(1, 4096), default=2)
     p.set_defaults(func=_cmd_demo)
     return parser
 
 
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "max_pieces", 0) is None:
-        from ..exact.periodic import MAX_PIECES
-        args.max_pieces = MAX_PIECES
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (one line printed, status 2) or --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     from .._lib.progress import set_quiet
     set_quiet(getattr(args, "quiet", False))
     try:
@@ -303,9 +343,29 @@ def main(argv=None) -> int:
     except RnnchaosError as exc:
         print(f"rnnchaos {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MemoryError as exc:  # sizes are checked up front; this is the last line of defence
+        print(f"rnnchaos {args.command}: error: out of memory ({exc or 'allocation failed'}); "
+              "lower the sizes (--width, --dim, --n, --chunk-size)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("rnnchaos: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`rnnchaos ... | head`): stop quietly
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+#: Exit status when standard output was closed by its reader (128 + SIGPIPE, as a shell).
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests): nothing to do
+        pass
 
 
 if __name__ == "__main__":

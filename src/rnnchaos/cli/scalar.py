@@ -15,46 +15,33 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
+from ..errors import ResourceLimitError, SpecError
+from .options import int_option, number_option, real_option
+
+#: Default --max-pieces of each command (iterates and f itself are refused beyond it).
+DEFAULT_MAX_PIECES = {"entropy": 200_000, "regions": 500_000, "orbit": 500_000}
 
 
-def _int_arg(value: Any, name: str, lo: int, hi: int) -> int:
-    try:
-        out = int(str(value).strip())
-    except ValueError:
-        raise SpecError(name, f"expected an integer, got {value!r}") from None
-    if not lo <= out <= hi:
-        raise SpecError(name, f"must be in {lo}..{hi}, got {out}")
-    return out
-
-
-def _float_arg(value: Any, name: str, positive: bool = True) -> float:
-    try:
-        out = float(str(value).strip())
-    except ValueError:
-        raise SpecError(name, f"expected a number, got {value!r}") from None
-    if not math.isfinite(out) or (positive and not out > 0):
-        raise SpecError(name, f"must be a finite number{' > 0' if positive else ''}, got {value!r}")
-    return out
-
-
-def _rational_arg(value: Any, name: str):
-    from ..exact.regions import parse_rational
-    return parse_rational(value, name)
-
-
-def _load(spec: str):
+def load_scalar_map(spec: str, max_pieces: int):
+    """(network, exact PL form or None for tanh/sigmoid) of SPEC; building the PL form
+    is refused beyond ``max_pieces`` pieces, naming the option that raises the limit."""
+    from ..exact.pl import PiecewiseLinear
     from ..networks.model import ScalarRNN
-    return ScalarRNN.from_file(spec)
+
+    net = ScalarRNN.from_file(spec)
+    if not net.is_piecewise_linear:
+        return net, None
+    try:
+        return net, PiecewiseLinear.from_network(net, max_pieces)
+    except ResourceLimitError as exc:
+        raise ResourceLimitError(f"{exc}; raise --max-pieces to allow more") from None
 
 
-def _json_num(v: float | None):
-    if v is None or math.isfinite(v):
-        return v
-    return "-inf" if v < 0 else "inf"
+def finite_or_none(values) -> list[float | None]:
+    """Floats for JSON: a value that is not a finite double becomes null (valid JSON)."""
+    return [float(v) if math.isfinite(v) else None for v in values]
 
 
 # ------------------------------------------------------------------ entropy
@@ -62,18 +49,19 @@ def cmd_entropy(args) -> int:
     """Handler of ``rnnchaos entropy SPEC --max-iter N [--json]``: prints ``lower`` and ``upper``
     (nats per iteration) and their evidence; returns 0.  Example: ``rnnchaos entropy
     examples/tent.json --max-iter 8 --json``."""
-    from .._lib.atomic import atomic_write_bytes
-    from ..exact.entropy import MAX_ITER, entropy_bounds
+    from .._lib.atomic import atomic_write_bytes, check_output_file
+    from ..exact.entropy import entropy_bounds
 
-    n = _int_arg(args.max_iter, "--max-iter", 1, MAX_ITER)
-    max_pieces = _int_arg(args.max_pieces, "--max-pieces", 1, 10 ** 9)
-    net = _load(args.spec)
-    res = entropy_bounds(net, n, max_pieces=max_pieces)
+    certificate = None
+    if args.certificate is not None:  # checked before the work, written after it
+        certificate = check_output_file(args.certificate, "--certificate")
+    net, pl = load_scalar_map(args.spec, args.max_pieces)
+    res = entropy_bounds(pl if pl is not None else net, args.max_iter, max_pieces=args.max_pieces)
     cert = res.lower_evidence.certificate
-    if args.certificate:
+    if certificate is not None:
         if cert is None:
             raise SpecError("--certificate", "the lower bound is the trivial 0: no certificate")
-        atomic_write_bytes(Path(args.certificate), json.dumps(cert).encode())
+        atomic_write_bytes(certificate, json.dumps(cert).encode())
     if args.json:
         small = cert is not None and len(cert.get("laps", [])) <= 256
         out = res.to_json(certificate=small)
@@ -113,20 +101,18 @@ def cmd_regions(args) -> int:
     """Handler of ``rnnchaos regions SPEC --steps T [--interval LO HI] [--json]``: exact
     ``pieces`` and ``laps`` of f^t, t = 1..T; returns 0.  Example: ``rnnchaos regions
     examples/tent.json --steps 6 --json`` gives laps [2, 4, ..., 64]."""
-    from ..exact.regions import MAX_STEPS, region_counts
+    from ..exact.regions import region_counts
     from ..studies.expressivity import LOG_2, LOG_PHI, fit_growth
 
-    steps = _int_arg(args.steps, "--steps", 1, MAX_STEPS)
-    max_pieces = _int_arg(args.max_pieces, "--max-pieces", 1, 10 ** 9)
+    steps = args.steps
     interval = None
     if args.interval is not None:
-        lo = _rational_arg(args.interval[0], "--interval LO")
-        hi = _rational_arg(args.interval[1], "--interval HI")
-        if not lo < hi:
-            raise SpecError("--interval", f"need LO < HI, got {args.interval[0]} {args.interval[1]}")
-        interval = (lo, hi)
-    net = _load(args.spec)
-    rc = region_counts(net, steps, interval, max_pieces=max_pieces)
+        lo, hi = args.interval
+        if not lo.exact < hi.exact:
+            raise SpecError("--interval", f"need LO < HI, got {lo.text} {hi.text}")
+        interval = (str(lo.exact), str(hi.exact))
+    net, pl = load_scalar_map(args.spec, args.max_pieces)
+    rc = region_counts(pl if pl is not None else net, steps, interval, max_pieces=args.max_pieces)
     fits = {k: fit_growth(getattr(rc, k), 2 if steps >= 3 else 1) for k in ("pieces", "laps")}
     if args.json:
         out = rc.to_json()
@@ -150,142 +136,217 @@ def cmd_regions(args) -> int:
 
 
 # ------------------------------------------------------------------ orbit
+def _to_double(value) -> float:
+    """An exact rational (Fraction or fmpq) rounded to a double; +-inf beyond the range."""
+    from fractions import Fraction
+    frac = value if isinstance(value, Fraction) else Fraction(int(value.p), int(value.q))
+    try:
+        return float(frac)
+    except OverflowError:
+        return math.inf if frac > 0 else -math.inf
+
+
+def _run_orbit(f, start, steps: int, method: str, tol: float, out: dict):
+    """(doubles, radii or None, raw orbit) of one start: radii bound |f^t(x0) - double[t]|."""
+    import numpy as np
+
+    from ..exact.orbits import ball_orbit, exact_orbit, float_orbit
+    from ..exact.pl import q
+
+    if method == "float":
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float_orbit(f, _to_double(start), steps), None, None
+    if method == "exact":
+        exact = exact_orbit(f, start, steps)
+        mids = np.array([_to_double(v) for v in exact])
+        rad = np.array([_double_at_least(abs(v - q(m))) if math.isfinite(m) else math.inf
+                        for v, m in zip(exact, mids)])
+        return mids, rad, exact
+    orb = ball_orbit(f, start, steps, tol=tol)
+    out.setdefault("prec", orb.prec)
+    out.setdefault("within_tol", orb.within_tol)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return orb.mid, orb.radius, orb
+
+
+def _double_at_least(value) -> float:
+    """The smallest double >= the exact non-negative rational ``value`` (a proven bound)."""
+    from ..exact.pl import q
+    out = _to_double(value)
+    return math.nextafter(out, math.inf) if math.isfinite(out) and q(out) < value else out
+
+
+def _double_at_most(value) -> float:
+    """The largest double <= the exact non-negative rational ``value``."""
+    from ..exact.pl import q
+    out = _to_double(value)
+    return math.nextafter(out, -math.inf) if math.isfinite(out) and q(out) > value else out
+
+
+def _first_overflow(*arrays) -> int | None:
+    """First step t where some array holds a value that is not a finite double."""
+    bad = [t for arr in arrays if arr is not None
+           for t, v in enumerate(arr) if not math.isfinite(v)]
+    return min(bad) if bad else None
+
+
+def _distances(method: str, raw, yraw, mids, ymids):
+    import numpy as np
+
+    from ..exact.orbits import certified_distances
+    if method == "ball":
+        return certified_distances(raw, yraw)
+    if method == "exact":  # rounded outward: d_lo <= |f^t x0 - f^t y0| <= d_hi, proven
+        gaps = [abs(a - b) for a, b in zip(raw, yraw)]
+        return (np.array([_double_at_most(g) for g in gaps]),
+                np.array([_double_at_least(g) for g in gaps]))
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.abs(mids - ymids)
+    return d, d
+
+
 def cmd_orbit(args) -> int:
     """Handler of ``rnnchaos orbit SPEC --x0 X --steps T [--y0 Y] [--method M] [--json]``:
     certified orbit (values with proven radii), distances, and ``lyapunov`` (nats per
     iteration); returns 0.  Example: ``rnnchaos orbit examples/tent.json --x0 0.175421
-    --steps 150 --json``."""
-    from fractions import Fraction
+    --steps 150 --json``.
 
-    import numpy as np
-
+    Values that are not finite doubles (an orbit escaping beyond ~1.8e308) are never
+    printed as certified: they are ``null`` in the JSON, ``overflow`` in the text, and
+    ``certified_steps`` says how many leading steps are certified finite values.
+    """
     from ..exact.lyapunov import lyapunov_exponent
-    from ..exact.orbits import (
-        ball_orbit,
-        certified_distances,
-        check_orbit_steps,
-        exact_orbit,
-        float_orbit,
-    )
-    from ..exact.pl import to_fraction
 
-    steps = _int_arg(args.steps, "--steps", 0, 1_000_000)
-    check_orbit_steps(steps)
-    x0 = _rational_arg(args.x0, "--x0")
-    y0 = _rational_arg(args.y0, "--y0") if args.y0 is not None else None
-    tol = _float_arg(args.tol, "--tol")
-    method = args.method
-    net = _load(args.spec)
-    out: dict[str, Any] = {"spec": args.spec, "x0": args.x0, "x0_exact": str(x0), "steps": steps,
-                           "method": method}
-
-    def run(start):
-        if method == "float":
-            return float_orbit(net, float(to_fraction(start)), steps), None, None
-        if method == "exact":
-            ex = exact_orbit(net, start, steps)
-            vals = [Fraction(int(v.p), int(v.q)) for v in ex]
-            mids = np.array([float(v) for v in vals])
-            rad = np.array([float(abs(v - Fraction(m))) for v, m in zip(vals, mids)])
-            return mids, rad, ex
-        orb = ball_orbit(net, start, steps, tol=tol)
-        out.setdefault("prec", orb.prec)
-        out.setdefault("within_tol", orb.within_tol)
-        return orb.mid, orb.radius, orb
-
-    mids, rad, raw = run(x0)
-    out["certified"] = method != "float"
-    out["orbit"] = mids.tolist()
+    steps, method, x0, y0 = args.steps, args.method, args.x0, args.y0
+    net, pl = load_scalar_map(args.spec, args.max_pieces)
+    f = pl if pl is not None else net
+    if method == "exact" and pl is None:
+        raise SpecError("--method", "exact orbits need piecewise-linear activations; use ball")
+    out: dict[str, Any] = {"spec": args.spec, "x0": x0.text, "x0_exact": str(x0.exact),
+                           "steps": steps, "method": method}
+    mids, rad, raw = _run_orbit(f, x0.exact, steps, method, args.tol, out)
+    arrays = [mids, rad]
+    if y0 is not None:
+        out["y0"], out["y0_exact"] = y0.text, str(y0.exact)
+        ymids, yrad, yraw = _run_orbit(f, y0.exact, steps, method, args.tol, out)
+        dlo, dhi = _distances(method, raw, yraw, mids, ymids)
+        arrays += [ymids, yrad, dlo, dhi]
+        out["orbit_y"] = finite_or_none(ymids)
+        out["distance_lo"], out["distance_hi"] = finite_or_none(dlo), finite_or_none(dhi)
+    overflow = _first_overflow(*arrays)
+    out["certified"] = method != "float" and overflow is None
+    out["certified_steps"] = 0 if method == "float" else (steps + 1 if overflow is None else overflow)
+    out["orbit"] = finite_or_none(mids)
+    if overflow is not None:
+        out["overflow"] = {"first_step": overflow, "note": "from this step on a value or radius "
+                           "is not a finite double (|f^t| beyond ~1.8e308): null, not certified"}
     if rad is not None:
-        out["radius"] = rad.tolist()
-        out["radius_meaning"] = "|f^t(x0) - orbit[t]| <= radius[t], proven"
+        out["radius"] = finite_or_none(rad)
+        out["radius_meaning"] = "|f^t(x0) - orbit[t]| <= radius[t], proven (null: overflow)"
     else:
         out["warning"] = "floating point orbit: NOT certified"
     if args.exact_strings and method == "exact":
         out["orbit_exact"] = [str(v) for v in raw]
-    if y0 is not None:
-        out["y0"], out["y0_exact"] = args.y0, str(y0)
-        ymids, yrad, yraw = run(y0)
-        out["orbit_y"] = ymids.tolist()
-        if method == "ball":
-            dlo, dhi = certified_distances(raw, yraw)
-        elif method == "exact":
-            dlo = dhi = np.array([float(abs(Fraction(int(a.p), int(a.q)) - Fraction(int(b.p), int(b.q))))
-                                  for a, b in zip(raw, yraw)])
-        else:
-            dlo = dhi = np.abs(mids - ymids)
-        out["distance_lo"], out["distance_hi"] = dlo.tolist(), dhi.tolist()
-    if net.is_piecewise_linear and steps >= 1:
-        lyap = lyapunov_exponent(net, x0, steps, method="exact" if method == "exact" else "ball",
-                                 tol=tol)
-        out["lyapunov"] = lyap.to_json()
-    else:
-        out["lyapunov"] = None
+    out["lyapunov"] = None
+    if pl is not None and steps >= 1:
+        out["lyapunov"] = lyapunov_exponent(pl, x0.exact, steps, tol=args.tol,
+                                            method="exact" if method == "exact" else "ball"
+                                            ).to_json()
     if args.json:
-        print(json.dumps(out))
+        print(json.dumps(out, allow_nan=False))
         return 0
+    print(_orbit_text(out, args))
+    return 0
+
+
+def _num_text(value, fmt: str) -> str:
+    return "overflow" if value is None else format(value, fmt)
+
+
+def _orbit_text(out: dict, args) -> str:
+    steps, method = out["steps"], out["method"]
     label = {"ball": "certified ball arithmetic", "exact": "exact rationals",
              "float": "FLOATING POINT, NOT CERTIFIED"}[method]
-    print(f"orbit of x0 = {args.x0} under f = {args.spec}, {steps} steps ({label})")
+    lines = [f"orbit of x0 = {out['x0']} under f = {out['spec']}, {steps} steps ({label})"]
     every = args.every or max(1, math.ceil((steps + 1) / 40))
     for t in range(0, steps + 1, every):
-        line = f"  t={t:<7} {mids[t]: .17g}"
-        if rad is not None:
-            line += f"  +- {rad[t]:.3g}"
-        if y0 is not None:
-            line += f"   |f^t x0 - f^t y0| in [{out['distance_lo'][t]:.6g}, {out['distance_hi'][t]:.6g}]"
-        print(line)
+        line = f"  t={t:<7} {_num_text(out['orbit'][t], ' .17g')}"
+        if "radius" in out:
+            line += f"  +- {_num_text(out['radius'][t], '.3g')}"
+        if "distance_lo" in out:
+            line += (f"   |f^t x0 - f^t y0| in [{_num_text(out['distance_lo'][t], '.6g')}, "
+                     f"{_num_text(out['distance_hi'][t], '.6g')}]")
+        lines.append(line)
+    if "overflow" in out:
+        lines.append(f"  overflow from step {out['overflow']['first_step']}: values beyond the "
+                     "largest double are not printed and not certified")
     ly = out["lyapunov"]
     if ly is not None:
-        print(f"  Lyapunov exponent along the certified orbit: {ly['exponent']} nats/iteration "
-              f"(rigorous range [{ly['lower']}, {ly['upper']}])")
-        for note in ly["notes"]:
-            print(f"  note: {note}")
+        lines.append(f"  Lyapunov exponent along the certified orbit: {ly['exponent']} "
+                     f"nats/iteration (rigorous range [{ly['lower']}, {ly['upper']}])")
+        lines.extend(f"  note: {note}" for note in ly["notes"])
     if method == "float":
-        print("  warning: floating-point orbits of expanding maps lose every digit within ~55 "
-              "steps at slope 2; use --method ball or exact")
-    return 0
+        lines.append("  warning: floating-point orbits of expanding maps lose every digit within "
+                     "~55 steps at slope 2; use --method ball or exact")
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ registration
 def register(subparsers) -> None:
     """Add ``entropy``, ``regions`` and ``orbit`` to an argparse subparsers object.
 
-    >>> import argparse
-    >>> p = argparse.ArgumentParser(); register(p.add_subparsers())
-    >>> p.parse_args(["regions", "f.json", "--steps", "3"]).steps
-    '3'
+    >>> from rnnchaos.cli.options import Parser
+    >>> p = Parser(); register(p.add_subparsers(parser_class=Parser))
+    >>> p.parse_args(["regions", "f.json", "--steps", "3", "--interval", "-1/2", "1"]).interval[0]
+    UserNumber(text='-1/2', exact=Fraction(-1, 2))
     """
+    from ..exact.entropy import MAX_ITER
+    from ..exact.orbits import MAX_STEPS as MAX_ORBIT_STEPS
+    from ..exact.regions import MAX_STEPS
+
+    def max_pieces_option(p, command):
+        p.add_argument("--max-pieces", type=int_option(1, 10 ** 9),
+                       default=DEFAULT_MAX_PIECES[command],
+                       help="refuse f or an iterate with more linear pieces "
+                            f"(default {DEFAULT_MAX_PIECES[command]:,})")
+
     p = subparsers.add_parser("entropy", help="rigorous bounds on the topological entropy of a "
                               "scalar PL map (natural log)")
     p.add_argument("spec", help="network JSON file, or - for standard input")
-    p.add_argument("--max-iter", required=True, help="use iterates f^n, n = 1..N (N <= 64)")
-    p.add_argument("--max-pieces", default="200000",
-                   help="stop iterating before an iterate exceeds this many linear pieces")
+    p.add_argument("--max-iter", type=int_option(1, MAX_ITER), required=True,
+                   help=f"use iterates f^n, n = 1..N (N <= {MAX_ITER})")
+    max_pieces_option(p, "entropy")
     p.add_argument("--certificate", default=None, help="write the lower bound's exact witness here")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_entropy)
 
     p = subparsers.add_parser("regions", help="exact counts of linear pieces and laps of f^t")
     p.add_argument("spec", help="network JSON file, or - for standard input")
-    p.add_argument("--steps", required=True, help="T: count f^t for t = 1..T (T <= 64)")
-    p.add_argument("--interval", nargs=2, metavar=("LO", "HI"), default=None,
-                   help="exact decimals or fractions (default: the invariant interval)")
-    p.add_argument("--max-pieces", default="500000")
+    p.add_argument("--steps", type=int_option(1, MAX_STEPS), required=True,
+                   help=f"T: count f^t for t = 1..T (T <= {MAX_STEPS})")
+    p.add_argument("--interval", nargs=2, metavar=("LO", "HI"), type=number_option(), default=None,
+                   help="exact decimals or fractions, e.g. -1/2 1 (default: the invariant interval)")
+    max_pieces_option(p, "regions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_regions)
 
     p = subparsers.add_parser("orbit", help="certified orbit (ball or exact arithmetic), "
                               "distances, Lyapunov exponent")
     p.add_argument("spec", help="network JSON file, or - for standard input")
-    p.add_argument("--x0", required=True, help="start, read as an exact decimal or fraction")
-    p.add_argument("--y0", default=None, help="second start: certified distances |f^t x0 - f^t y0|")
-    p.add_argument("--steps", required=True, help="number of steps T")
+    p.add_argument("--x0", type=number_option(), required=True,
+                   help="start, read as an exact decimal or fraction (-1/3, -1e-3, 0.175421)")
+    p.add_argument("--y0", type=number_option(), default=None,
+                   help="second start: certified distances |f^t x0 - f^t y0|")
+    p.add_argument("--steps", type=int_option(0, MAX_ORBIT_STEPS), required=True,
+                   help="number of steps T")
     p.add_argument("--method", choices=("ball", "exact", "float"), default="ball")
-    p.add_argument("--tol", default="1e-9", help="ball method: target radius")
-    p.add_argument("--every", type=int, default=None, help="text output: print every K-th step")
+    p.add_argument("--tol", type=real_option(positive=True), default="1e-9",
+                   help="ball method: target radius")
+    p.add_argument("--every", type=int_option(1), default=None,
+                   help="text output: print every K-th step")
     p.add_argument("--exact-strings", action="store_true",
                    help="with --method exact --json: include the exact rationals")
+    max_pieces_option(p, "orbit")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_orbit)
 

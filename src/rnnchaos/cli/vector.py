@@ -20,44 +20,25 @@ the diagnostics.  Bad input raises :class:`rnnchaos.errors.SpecError`
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
+from .._lib.validation import check_array_budget
 from ..errors import SpecError
+from .options import GAIN_OPTION, int_option
+
+#: float64 arrays of about this many d x d matrices live at once (weights, Jacobian,
+#: frame, QR workspace): the size checked against the array budget before drawing.
+MATRICES_PER_DIM = 4
 
 DEFAULT_STEPS = 2000
 DEFAULT_TRANSIENT = 1000
 
 
-def _int(value: Any, name: str, minimum: int) -> int | None:
-    if value is None:
-        return None
-    try:
-        out = int(value)
-    except (TypeError, ValueError):
-        raise SpecError(name, f"must be an integer, got {value!r}") from None
-    if out < minimum:
-        raise SpecError(name, f"must be >= {minimum}, got {out}")
-    return out
-
-
-def _float(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(name, f"must be a number, got {value!r}") from None
-    if not math.isfinite(out) or out <= 0:
-        raise SpecError(name, f"must be a finite number > 0, got {value!r}")
-    return out
-
-
 def register(subparsers) -> None:
     """Add the ``lyapunov`` subcommand to an argparse subparsers object.
 
-    >>> import argparse
-    >>> p = argparse.ArgumentParser(); register(p.add_subparsers(dest="command"))
+    >>> from rnnchaos.cli.options import Parser
+    >>> p = Parser(); register(p.add_subparsers(dest="command", parser_class=Parser))
     >>> p.parse_args(["lyapunov", "--preset", "rnn_tanh", "--dim", "8"]).k is None
     True
     """
@@ -71,18 +52,25 @@ def register(subparsers) -> None:
                    help="vector map JSON (layers with in = out = d; optional 'leak', 'drive'), "
                         "- for standard input, or a torch state dict with --torch")
     p.add_argument("--preset", default=None, help=f"one of {', '.join(VECTOR_PRESETS)}")
-    p.add_argument("--dim", default=None, help="state dimension d (required with --preset)")
-    p.add_argument("--gain", default=None, help="multiplies the preset's weight scale (default 1)")
-    p.add_argument("--std", default=None, help="weights N(0, std^2) instead of the preset's scheme")
-    p.add_argument("--seed", default="0", help="root seed (default 0)")
-    p.add_argument("--index", default="0", help="map number I of the seed's stream (presets)")
-    p.add_argument("--steps", default=str(DEFAULT_STEPS), help="measured iterations")
-    p.add_argument("--transient", default=str(DEFAULT_TRANSIENT),
+    p.add_argument("--dim", type=int_option(1), default=None,
+                   help="state dimension d (required with --preset)")
+    p.add_argument("--gain", type=GAIN_OPTION, default=None,
+                   help="multiplies the preset's weight scale (default 1)")
+    p.add_argument("--std", type=GAIN_OPTION, default=None,
+                   help="weights N(0, std^2) instead of the preset's scheme")
+    p.add_argument("--seed", type=int_option(0, 2 ** 128 - 1), default=0,
+                   help="root seed (default 0)")
+    p.add_argument("--index", type=int_option(0, 2 ** 63 - 1), default=0,
+                   help="map number I of the seed's stream (presets)")
+    p.add_argument("--steps", type=int_option(1), default=DEFAULT_STEPS, help="measured iterations")
+    p.add_argument("--transient", type=int_option(0), default=DEFAULT_TRANSIENT,
                    help="iterations of the state before measuring")
-    p.add_argument("--tangent-transient", default=None,
+    p.add_argument("--tangent-transient", type=int_option(0), default=None,
                    help="frame warm-up iterations (default min(transient, steps/10, 200))")
-    p.add_argument("--qr-interval", default="1", help="re-orthonormalize every M steps")
-    p.add_argument("--k", default=None, help="number of leading exponents (default: all d)")
+    p.add_argument("--qr-interval", type=int_option(1), default=1,
+                   help="re-orthonormalize every M steps")
+    p.add_argument("--k", type=int_option(1), default=None,
+                   help="number of leading exponents (default: all d)")
     p.add_argument("--no-direct", action="store_true",
                    help="skip the two-trajectory check of lambda_max")
     p.add_argument("--torch", action="store_true", help="SPEC is a torch state dict (.pt)")
@@ -103,9 +91,7 @@ def _system_from_args(args):
         sample_vector_preset,
     )
 
-    seed = _int(args.seed, "--seed", 0)
-    index = _int(args.index, "--index", 0)
-    dim = _int(args.dim, "--dim", 1)
+    seed, index, dim = args.seed, args.index, args.dim
     if (args.spec is None) == (args.preset is None):
         raise SpecError("spec", "give a SPEC file or --preset NAME (exactly one)")
     if args.preset is not None:
@@ -113,8 +99,9 @@ def _system_from_args(args):
             raise SpecError("--dim", "required with --preset")
         if args.torch:
             raise SpecError("--torch", "applies to a SPEC file, not to --preset")
-        gain = _float(args.gain, "--gain")
-        std = _float(args.std, "--std")
+        check_array_budget(MATRICES_PER_DIM * dim * dim, "--dim", f"{MATRICES_PER_DIM} "
+                           f"{dim} x {dim} matrices")
+        gain, std = args.gain, args.std
         if std is not None and gain is not None:
             raise SpecError("--std", "give --gain or --std, not both")
         preset = build_vector_preset(args.preset, dim, gain=1.0 if gain is None else gain, std=std)
@@ -156,11 +143,8 @@ def cmd_lyapunov(args) -> int:
     """
     from ..dynamics.lyapunov import lyapunov_spectrum
 
-    steps = _int(args.steps, "--steps", 1)
-    transient = _int(args.transient, "--transient", 0)
-    tangent = _int(args.tangent_transient, "--tangent-transient", 0)
-    qr_interval = _int(args.qr_interval, "--qr-interval", 1)
-    k = _int(args.k, "--k", 1)
+    steps, transient, k = args.steps, args.transient, args.k
+    tangent, qr_interval = args.tangent_transient, args.qr_interval
     system, info, rng = _system_from_args(args)
     if k is not None and k > system.dim:
         raise SpecError("--k", f"must be <= d = {system.dim}, got {k}")
@@ -190,20 +174,21 @@ def _text(o: dict[str, Any]) -> str:
              f"  {o['steps']} steps after {o['transient']} transient + {o['tangent_transient']} "
              f"frame warm-up steps, QR every {o['qr_interval']}, k = {o['k']} of {o['dim']} "
              f"({o['method']} kernel); natural log per iteration"]
-    ex = [_fmt(None if x is None else x) for x in o["exponents"]]
-    for i in range(0, len(ex), 8):
-        lines.append("   " + " ".join(f"{e:>10}" for e in ex[i:i + 8]))
-    if o["diverged"]:
-        lines.append("  the orbit overflowed (diverged): exponents are not meaningful")
-    d = diag["direct_lambda_max"]
-    lines.append(f"  lambda_max            {_fmt(o['lambda_max'])}"
-                 + ("" if d is None else f"   (two trajectories: {_fmt(d)}, difference "
-                    f"{abs(diag['direct_difference'] or 0):.1e})"))
-    if o["sum"] is not None:
-        lines.append(f"  sum of exponents      {_fmt(o['sum'])}")
-    ky = o["kaplan_yorke_dimension"]
-    lines.append(f"  Kaplan-Yorke dim      {'undecided (k < d)' if ky is None else f'{ky:.4f}'}")
-    lines.append(f"  KS entropy bound      {o['ks_entropy_bound']:.6f}  (sum of positive exponents)")
+    if o["diverged"]:  # no number of an overflowed orbit is printed as a result
+        lines.append("  the orbit overflowed (diverged): no exponent is meaningful (undecided)")
+    else:
+        minus_inf = set(o["minus_infinity"])
+        ex = ["-inf" if i in minus_inf else "undecided" if x is None else f"{x:+.6f}"
+              for i, x in enumerate(o["exponents"])]
+        for i in range(0, len(ex), 8):
+            lines.append("   " + " ".join(f"{e:>10}" for e in ex[i:i + 8]))
+        lines.append(f"  lambda_max            {ex[0]}{_direct_text(diag)}")
+        if o["sum"] is not None:
+            lines.append(f"  sum of exponents      {_fmt(o['sum'])}")
+        ky = o["kaplan_yorke_dimension"]
+        lines.append(f"  Kaplan-Yorke dim      {'undecided' if ky is None else f'{ky:.4f}'}")
+        lines.append(f"  KS entropy bound      {o['ks_entropy_bound']:.6f}  (sum of positive "
+                     "exponents)")
     if o["radial_rate"] is not None:
         lines.append(f"  |h| growth rate       {_fmt(o['radial_rate'])}  (positively homogeneous map, "
                      "iterated on the unit sphere)")
@@ -213,4 +198,16 @@ def _text(o: dict[str, Any]) -> str:
     lines.append(f"  split-half difference {sh_s}, max cond {cond_s}, "
                  f"orthogonality error {diag['orthogonality_error'] or 0:.1e}")
     lines.append(f"  time per step         {1e3 * diag['seconds_per_step']:.3f} ms")
+    lines.extend(f"  WARNING: {w}" for w in o["warnings"])
     return "\n".join(lines)
+
+
+def _direct_text(diag: dict[str, Any]) -> str:
+    """The two-trajectory check as text; a difference is printed only when both are finite."""
+    agreement = diag["direct_agreement"]
+    if agreement is None:
+        return ""
+    direct, diff = diag["direct_lambda_max"], diag["direct_difference"]
+    value = "not finite" if direct is None else f"{direct:+.6f}"
+    gap = "" if diff is None else f", difference {abs(diff):.1e}"
+    return f"   (two trajectories: {value}{gap}: {agreement.upper()})"

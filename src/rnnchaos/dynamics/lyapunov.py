@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import lapack
 
+from .._lib.validation import check_int, check_real
 from ..errors import SpecError
 from ..networks.init import as_generator
 
@@ -74,9 +75,7 @@ UNITS = "natural log per iteration"
 
 # ---------------------------------------------------------------- helpers
 def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise SpecError(name, f"must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(value, name, minimum)
 
 
 def seed_record(rng: Any) -> Any:
@@ -393,7 +392,10 @@ class LyapunovResult:
             raise SpecError("index", "a batched result needs an index")
         sel = (lambda a: a) if not self.batch else (lambda a: a[index])
         ex = sel(self.exponents)
+        if bool(sel(self.diverged)):  # an overflowed orbit has no meaningful exponent
+            ex = np.full_like(ex, np.nan)
         direct = None if self.direct_lambda_max is None else _num(sel(self.direct_lambda_max))
+        agreement, warnings = self._checks(sel)
         return {
             "units": self.units, "dim": self.dim, "k": self.k, "steps": self.steps,
             "transient": self.transient, "tangent_transient": self.tangent_transient,
@@ -420,9 +422,65 @@ class LyapunovResult:
                 "direct_eps": self.direct_eps,
                 "direct_difference": None if direct is None or ex[0] != ex[0]
                 else _num(sel(self.direct_lambda_max) - ex[0]),
+                "direct_agreement": agreement,
                 "seconds_per_step": self.seconds_per_step,
             },
+            "warnings": warnings,
         }
+
+    def _checks(self, sel) -> tuple[str | None, list[str]]:
+        """(direct_agreement, warnings) of one orbit; see :func:`consistency_warnings`."""
+        direct = None if self.direct_lambda_max is None else float(sel(self.direct_lambda_max))
+        return consistency_warnings(float(sel(self.exponents)[0]), direct,
+                                    float(sel(self.split_half_difference)),
+                                    self.orthogonality_error, bool(sel(self.diverged)))
+
+
+#: The two-trajectory lambda_max agrees with the QR one when they differ by at most
+#: this (absolute, nats per iteration) plus the same relative to |lambda_max| plus the
+#: split-half difference: both are finite-time estimates of the same number.
+DIRECT_AGREEMENT_TOL = 0.05
+#: A final frame further than this from orthonormal means the QR recursion lost a direction.
+ORTHOGONALITY_TOL = 1e-6
+
+
+def consistency_warnings(qr_max: float, direct: float | None, split: float, ortho: float,
+                         diverged: bool) -> tuple[str | None, list[str]]:
+    """Whether the QR and two-trajectory estimates of lambda_max agree, and warnings.
+
+    Returns ``(agreement, warnings)``: ``agreement`` is None (no direct check),
+    ``"agree"``, ``"disagree"`` (both finite, apart by more than the tolerance, or one
+    finite and the other infinite) or ``"undecided"`` (an estimate is NaN).  A warning
+    names each reason the exponents must not be trusted: overflow, disagreement, a
+    collapsed frame.  Never reports agreement it has not checked.
+
+    >>> consistency_warnings(0.6931, 0.6931, 0.0, 1e-15, False)
+    ('agree', [])
+    >>> consistency_warnings(-math.inf, 0.6931, math.nan, 1.0, False)[0]
+    'disagree'
+    """
+    warnings = []
+    if diverged:
+        warnings.append("the orbit overflowed (NaN/inf state): the exponents are not meaningful")
+    agreement = None
+    if direct is not None:
+        if math.isnan(direct) or math.isnan(qr_max):
+            agreement = "undecided"
+            warnings.append("the two-trajectory check gave NaN (overflow): lambda_max is unchecked")
+        else:
+            both_finite = math.isfinite(direct) and math.isfinite(qr_max)
+            slack = DIRECT_AGREEMENT_TOL * (1 + abs(qr_max)) + (split if math.isfinite(split) else 0)
+            close = both_finite and abs(direct - qr_max) <= slack
+            close = close or (direct == qr_max)  # the same infinity
+            agreement = "agree" if close else "disagree"
+            if not close:
+                warnings.append(f"lambda_max disagrees: QR {qr_max:+.6g}, two trajectories "
+                                f"{direct:+.6g} (the orbit may sit on a kink or a collapsed "
+                                "direction, or the run is too short): neither is reliable")
+    if math.isfinite(ortho) and ortho > ORTHOGONALITY_TOL:
+        warnings.append(f"the final frame is not orthonormal (error {ortho:.1e}): a tangent "
+                        "direction collapsed; exponents of -inf may be artefacts")
+    return agreement, warnings
 
 
 def _num(x) -> float | None:
@@ -503,8 +561,12 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
     frame.fresh = getattr(system, "fresh_jacobian", False) is True
     homog = _homogeneous(system, normalize)
 
-    events = [t for t in range(steps) if (t + 1) % qr_interval == 0 or t == steps - 1]
-    n_ev = len(events)
+    # QR event i happens after step min((i + 1) M, steps) - 1; computed, not listed, so a
+    # huge --steps costs time only, not a list of every step
+    n_ev = -(-steps // qr_interval)
+
+    def event_step(i: int) -> int:
+        return min((i + 1) * qr_interval, steps) - 1
     rec_idx = set(np.unique(np.linspace(0, n_ev - 1, min(record, n_ev)).round().astype(int)).tolist())
     half_ev = n_ev // 2 - 1 if n_ev >= 2 else None
 
@@ -538,7 +600,7 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
             if homog:
                 h, lr = _renormalize(h)
                 radial += lr
-            if ev < n_ev and events[ev] == t:
+            if ev < n_ev and event_step(ev) == t:
                 diag = frame.orthonormalize()
                 sums += np.log(diag)
                 cond = np.fmax(cond, diag.max(axis=-1) / diag.min(axis=-1))
@@ -645,7 +707,8 @@ def lyapunov_max_direct(system, steps: int, *, h0: Any = None, transient: int = 
     transient = _count("transient", transient, 0)
     warmup = _count("warmup", warmup, 0)
     renorm_interval = _count("renorm_interval", renorm_interval, 1)
-    if not (isinstance(eps, float) or isinstance(eps, Integral)) or not 0 < eps < 1:
+    eps = check_real(eps, "eps", positive=True)
+    if not eps < 1:
         raise SpecError("eps", f"must be a number in (0, 1), got {eps!r}")
     seed = seed_record(rng)
     gen = as_generator(rng)

@@ -78,7 +78,8 @@ import numpy as np
 from flint import arb, ctx, fmpq, fmpz_poly
 
 from .._lib.arb import round_down, round_up
-from ..errors import ResourceLimitError, SpecError
+from .._lib.validation import check_int
+from ..errors import ResourceLimitError
 from .invariant import invariant_interval
 from .periodic import minimal_period, sharkovsky_key
 from .pl import PiecewiseLinear, q
@@ -397,6 +398,20 @@ class EntropyBounds:
         """True when positive entropy is proven (lower > 0)."""
         return self.lower > 0
 
+    def _upper_evidence(self) -> dict[str, Any] | None:
+        """Where ``upper`` comes from: a lap count of g^n, or (``upper_n == 0``, no iterate
+        built: f affine, without periodic points, or without an invariant interval) the
+        structural fact stated in the notes."""
+        if self.upper is None or self.upper_n is None:
+            return None
+        if self.upper_n == 0:
+            return {"method": "structural", "n": 0, "laps": None,
+                    "description": "; ".join(self.notes)}
+        laps = self.laps[self.upper_n - 1]
+        return {"method": "lap_count", "n": self.upper_n, "laps": laps,
+                "description": f"(1/{self.upper_n}) log {laps} "
+                               "(laps of g^n on the interval; submultiplicative)"}
+
     def to_json(self, certificate: bool = False) -> dict[str, Any]:
         """JSON-able dict: ``lower``, ``upper`` (nats), evidence, laps; the lower bound's
         exact witness too when ``certificate``.  Example: ``entropy_bounds(f, 6).to_json()``."""
@@ -411,10 +426,7 @@ class EntropyBounds:
             "max_iter": self.max_iter,
             "iterations_done": self.iterations_done,
             "laps": self.laps,
-            "upper_evidence": None if self.upper_n is None else {
-                "method": "lap_count", "n": self.upper_n, "laps": self.laps[self.upper_n - 1],
-                "description": f"(1/{self.upper_n}) log {self.laps[self.upper_n - 1]} "
-                               "(laps of g^n on the interval; submultiplicative)"},
+            "upper_evidence": self._upper_evidence(),
             "lower_evidence": self.lower_evidence.to_json(certificate),
             "lower_candidates": [c.to_json() for c in self.candidates],
             "notes": self.notes,
@@ -428,11 +440,7 @@ def check_max_iter(max_iter: Any) -> int:
     >>> check_max_iter(8)
     8
     """
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int):
-        raise SpecError("max_iter", f"expected an integer, got {max_iter!r}")
-    if not 1 <= max_iter <= MAX_ITER:
-        raise SpecError("max_iter", f"must be in 1..{MAX_ITER}, got {max_iter}")
-    return max_iter
+    return check_int(max_iter, "max_iter", 1, MAX_ITER)
 
 
 def as_pl(f) -> PiecewiseLinear:

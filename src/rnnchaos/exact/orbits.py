@@ -38,6 +38,7 @@ import numpy as np
 from flint import arb, ctx, fmpq
 
 from .._lib.arb import arb_exact_fraction, round_down, round_up
+from .._lib.validation import check_int, check_real
 from ..errors import SpecError
 from .pl import PiecewiseLinear, q, to_fraction
 from .regions import parse_rational
@@ -55,11 +56,7 @@ def check_orbit_steps(steps: Any, field_name: str = "steps") -> int:
     >>> check_orbit_steps(150)
     150
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise SpecError(field_name, f"expected an integer, got {steps!r}")
-    if not 0 <= steps <= MAX_STEPS:
-        raise SpecError(field_name, f"must be in 0..{MAX_STEPS}, got {steps}")
-    return int(steps)
+    return check_int(steps, field_name, 0, MAX_STEPS)
 
 
 def _pl_or_none(f) -> PiecewiseLinear | None:
@@ -271,8 +268,7 @@ def ball_orbit(f, x0, steps: int, *, tol: float = DEFAULT_TOL, start_prec: int =
     (True, True)
     """
     steps = check_orbit_steps(steps)
-    if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
-        raise SpecError("tol", f"must be a finite number > 0, got {tol!r}")
+    tol = check_real(tol, "tol", positive=True)
     x = parse_rational(x0, "x0")
     step = ball_step(f)
     prec = max(32, int(start_prec))

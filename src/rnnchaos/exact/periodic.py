@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from flint import fmpq
 
+from .._lib.validation import check_int
 from ..errors import ResourceLimitError, SpecError
 from .invariant import InvariantInterval, invariant_interval
 from .pl import PiecewiseLinear, q, rational_str
@@ -175,10 +176,7 @@ def as_pl(f) -> PiecewiseLinear:
 
 
 def check_max_period(max_period) -> int:
-    if isinstance(max_period, bool) or not isinstance(max_period, int):
-        raise SpecError("max_period", f"expected an integer, got {max_period!r}")
-    if max_period < 1:
-        raise SpecError("max_period", f"must be >= 1, got {max_period}")
+    max_period = check_int(max_period, "max_period", 1)
     if max_period > MAX_PERIOD:
         raise SpecError("max_period", f"{max_period} exceeds the limit {MAX_PERIOD}: f^N is "
                         "computed exactly and its size grows exponentially with N")

@@ -15,12 +15,14 @@ point at 0 for an affine function.
 """
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 from fractions import Fraction
 from typing import Iterable, Sequence
 
 from flint import fmpq
 
+from .._lib.validation import parse_number
 from ..errors import NotPiecewiseLinearError, ResourceLimitError
 
 ZERO = fmpq(0)
@@ -41,7 +43,7 @@ def q(value) -> fmpq:
     if isinstance(value, Fraction):
         return fmpq(value.numerator, value.denominator)
     if isinstance(value, str):
-        frac = Fraction(value.strip())
+        frac = parse_number(value, "number")  # the one user-number parser, with its bounds
         return fmpq(frac.numerator, frac.denominator)
     if hasattr(value, "as_integer_ratio"):  # numpy floats and ints
         n, d = value.as_integer_ratio()
@@ -110,8 +112,13 @@ class PiecewiseLinear:
         return cls.from_breaks(*activation.pieces())
 
     @classmethod
-    def from_network(cls, net) -> "PiecewiseLinear":
-        """The exact PL map of a scalar network built from identity/relu/leaky_relu/hardtanh."""
+    def from_network(cls, net, max_pieces: int | None = None) -> "PiecewiseLinear":
+        """The exact PL map of a scalar network built from identity/relu/leaky_relu/hardtanh.
+
+        ``max_pieces`` bounds every intermediate unit, layer by layer, before it is built
+        (the composition bound of :meth:`compose`): a deep stack of tent layers has 2^depth
+        pieces, so the limit must apply while f itself is built, not only to its iterates.
+        """
         for i, layer in enumerate(net.layers):
             if not layer.activation.is_piecewise_linear:
                 raise NotPiecewiseLinearError(
@@ -122,16 +129,24 @@ class PiecewiseLinear:
             act = cls.from_activation(layer.activation)
             weight = [[q(float(w)) for w in row] for row in layer.weight]
             bias = [q(float(b)) for b in layer.bias]
-            units = [act.compose(cls.linear_combination(units, row, b))
-                     for row, b in zip(weight, bias)]
+            units = [cls._unit(act, units, row, b, max_pieces) for row, b in zip(weight, bias)]
         return units[0]
+
+    @classmethod
+    def _unit(cls, act, units, row, bias, max_pieces) -> "PiecewiseLinear":
+        """act(sum_j row[j] * units[j] + bias), refused before building beyond max_pieces."""
+        combination = cls.linear_combination(units, row, bias)
+        if max_pieces is not None and combination.num_pieces() > max_pieces:
+            raise ResourceLimitError(f"building f from its layers: a unit has "
+                                     f"{combination.num_pieces()} linear pieces (limit {max_pieces})")
+        return act.compose(combination, max_pieces)
 
     @classmethod
     def linear_combination(cls, funcs: Sequence["PiecewiseLinear"], coeffs: Sequence, const=0) -> "PiecewiseLinear":
         """sum_i coeffs[i] * funcs[i] + const, merging slope changes (O(M log M))."""
         const = q(const)
         left = ZERO
-        deltas: dict = {}
+        changes = []  # per function: its slope changes (x, c * jump), x ascending
         live = []
         for g, c in zip(funcs, coeffs):
             c = q(c)
@@ -139,18 +154,25 @@ class PiecewiseLinear:
                 continue
             live.append((g, c))
             left += c * g.slopes[0]
-            for j, x in enumerate(g.xs):
-                d = c * (g.slopes[j + 1] - g.slopes[j])
-                if d != 0:
-                    deltas[x] = deltas.get(x, ZERO) + d
-        xs = sorted(x for x, d in deltas.items() if d != 0)
-        if not xs:
+            changes.append([(x, c * (g.slopes[j + 1] - g.slopes[j])) for j, x in enumerate(g.xs)])
+        # why a merge of sorted lists and not a dict: hashing an fmpq builds a Fraction,
+        # which made this step dominate building deep networks
+        xs, deltas = [], []
+        for x, d in heapq.merge(*changes, key=lambda change: change[0]):
+            if xs and xs[-1] == x:
+                deltas[-1] += d
+            else:
+                xs.append(x)
+                deltas.append(d)
+        kept = [(x, d) for x, d in zip(xs, deltas) if d != 0]
+        if not kept:
             value0 = sum((c * g(ZERO) for g, c in live), const)
             return cls.affine(left, value0)
+        xs = [x for x, _ in kept]
         y = sum((c * g(xs[0]) for g, c in live), const)
         ys, slopes, s = [y], [left], left
-        for i, x in enumerate(xs):
-            s = s + deltas[x]
+        for i, (x, d) in enumerate(kept):
+            s = s + d
             slopes.append(s)
             if i + 1 < len(xs):
                 y = y + s * (xs[i + 1] - x)

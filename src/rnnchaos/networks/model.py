@@ -10,14 +10,19 @@ exact binary values.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from numbers import Real
 from typing import Any, Iterable
 
 import numpy as np
 
+from .._lib.validation import (
+    MAX_JSON_BYTES,
+    check_real,
+    decode_utf8,
+    read_json,
+    refuse_unknown_keys,
+)
 from ..errors import NotPiecewiseLinearError, SpecError
 
 #: Activations and their parameters with defaults.
@@ -34,12 +39,7 @@ PIECEWISE_LINEAR = frozenset({"identity", "relu", "leaky_relu", "hardtanh"})
 
 def finite_number(value: Any, field_name: str) -> float:
     """A finite float from a JSON number, or a SpecError naming the field."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise SpecError(field_name, f"expected a number, got {value!r}")
-    out = float(value)
-    if not math.isfinite(out):
-        raise SpecError(field_name, f"must be finite, got {value!r}")
-    return out
+    return check_real(value, field_name)
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,12 @@ def _vector(value: Any, field_name: str) -> np.ndarray:
 class Network:
     """A stack of :class:`Layer` objects mapping R^in to R^out."""
 
+    #: Top-level keys a spec of this class may have; None: the caller checks them
+    #: (vector specs add ``leak`` and ``drive``, see :mod:`rnnchaos.networks.vector`).
+    SPEC_KEYS: tuple[str, ...] | None = None
+    #: Why a key is refused, for keys that belong to another kind of spec.
+    FOREIGN_KEY_HINTS: dict[str, str] = {}
+
     def __init__(self, layers: Iterable[Layer]):
         self.layers = tuple(layers)
         if not self.layers:
@@ -197,6 +203,8 @@ class Network:
     def from_dict(cls, spec: Any):
         if not isinstance(spec, dict):
             raise SpecError("spec", f"expected a JSON object with key 'layers', got {type(spec).__name__}")
+        if cls.SPEC_KEYS is not None:
+            refuse_unknown_keys(spec, cls.SPEC_KEYS, hints=cls.FOREIGN_KEY_HINTS)
         if "layers" not in spec:
             raise SpecError("layers", "missing key")
         layers_spec = spec["layers"]
@@ -223,13 +231,9 @@ class Network:
     @classmethod
     def from_json(cls, text: str):
         """Parse a JSON specification (see the README for the format)."""
-        if not text.strip():
+        if not isinstance(text, str) or not text.strip():
             raise SpecError("spec", "empty input: expected a JSON object with key 'layers'")
-        try:
-            spec = json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            raise SpecError("spec", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-        return cls.from_dict(spec)
+        return cls.from_dict(read_json(text, "spec"))
 
     @classmethod
     def from_file(cls, path: str):
@@ -258,19 +262,22 @@ class Network:
 def read_spec_text(path: str) -> str:
     """The text of a specification file, or of standard input when ``path`` is '-'."""
     import sys
-    if path == "-":
-        return sys.stdin.read()
+
+    # Bytes first, decoded strictly here: the locale's encoding of stdin does not
+    # matter, and a file larger than the JSON limit is refused without reading it all.
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            data = stream.read(MAX_JSON_BYTES + 1) if stream is not None \
+                else sys.stdin.read(MAX_JSON_BYTES + 1).encode("utf-8", "surrogateescape")
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_JSON_BYTES + 1)
     except OSError as exc:
-        raise SpecError("spec", f"cannot read {path!r}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise SpecError("spec", f"{path!r} is not UTF-8 text") from None
-
-
-def _reject_constant(name: str):
-    raise SpecError("spec", f"non-finite number {name} is not allowed")
+        raise SpecError("spec", f"cannot read {path!r}: {exc.strerror or exc}") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise SpecError("spec", f"{path!r} is larger than {MAX_JSON_BYTES} bytes")
+    return decode_utf8(data, "spec" if path == "-" else f"spec {path!r}")
 
 
 def _exact_act(act: Activation, z: Fraction) -> Fraction:
@@ -291,6 +298,10 @@ class ScalarRNN(Network):
     >>> f(0.25), f(0.75)
     (0.5, 0.5)
     """
+
+    SPEC_KEYS = ("layers",)
+    FOREIGN_KEY_HINTS = {key: f"{key!r} belongs to vector specs (rnnchaos lyapunov); the "
+                         "scalar commands have no such parameter" for key in ("leak", "drive")}
 
     def __init__(self, layers: Iterable[Layer]):
         super().__init__(layers)

@@ -61,15 +61,25 @@ def require_torch():
 
 # ---------------------------------------------------------------- arrays
 def _array(value: Any, field: str, ndim: int) -> np.ndarray:
-    """A float64 numpy copy of a tensor or array-like, checked for shape rank and finiteness."""
+    """A float64 numpy copy of a tensor or array-like, checked for rank, size and finiteness.
+
+    Complex tensors are refused (converting would drop the imaginary part silently), and
+    so are tensors with a zero-size dimension (a map on R^0 has nothing to measure).
+    """
     if hasattr(value, "detach"):
+        if getattr(value, "is_complex", lambda: False)():
+            raise SpecError(field, f"complex tensor ({value.dtype}): rnnchaos maps are real")
         value = value.detach().cpu().double().numpy()
+    if np.iscomplexobj(value):
+        raise SpecError(field, "complex values: rnnchaos maps are real")
     try:
         arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise SpecError(field, f"expected a numeric tensor, got {type(value).__name__}") from None
     if arr.ndim != ndim:
         raise SpecError(field, f"expected a {ndim}-d tensor, got shape {arr.shape}")
+    if arr.size == 0:
+        raise SpecError(field, f"empty tensor of shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise SpecError(field, "contains NaN or infinity")
     return arr

@@ -491,10 +491,6 @@ class VectorRNN(VectorMap):
 _SPEC_KEYS = frozenset({"layers", "leak", "drive"})
 
 
-def _reject_constant(name: str):
-    raise SpecError("spec", f"non-finite number {name} is not allowed")
-
-
 def vector_from_dict(spec: Any, dim: int | None = None) -> VectorRNN:
     """A :class:`VectorRNN` from a JSON object: the scalar layer format with in = out = d.
 
@@ -533,12 +529,8 @@ def vector_from_json(text: str, dim: int | None = None) -> VectorRNN:
     """
     if not isinstance(text, str) or not text.strip():
         raise SpecError("spec", "empty input: expected a JSON object with key 'layers'")
-    try:
-        spec = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise SpecError("spec", f"malformed JSON at line {exc.lineno} column {exc.colno}: "
-                        f"{exc.msg}") from None
-    return vector_from_dict(spec, dim)
+    from .._lib.validation import read_json
+    return vector_from_dict(read_json(text, "spec"), dim)
 
 
 def read_vector_spec(path: str, dim: int | None = None) -> VectorRNN:
