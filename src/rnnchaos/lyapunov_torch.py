@@ -167,7 +167,8 @@ def _act_and_derivative(torch, act, z):
     if name == "leaky_relu":
         s = act.params["negative_slope"]
         pos = z > 0
-        return torch.where(pos, z, s * z), torch.where(pos, 1.0, s).to(z.dtype)
+        # full_like, not a Python scalar: torch.where(pos, 1.0, s) would round s to float32
+        return torch.where(pos, z, s * z), torch.where(pos, torch.ones_like(z), torch.full_like(z, s))
     if name == "hardtanh":
         lo, hi = act.params["min_val"], act.params["max_val"]
         return torch.clamp(z, lo, hi), ((z > lo) & (z < hi)).to(z.dtype)
