@@ -261,3 +261,25 @@ def test_the_numpy_path_does_not_import_torch():
             "rnnchaos.lyapunov.lyapunov_spectrum(HenonMap(), 20, h0=[0.1, 0.1], transient=5)\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_lambda_max_sweep_on_the_torch_backend_matches_the_numpy_sweep(tmp_path):
+    from rnnchaos.jacobian import lambda_max_sweep
+    kw = dict(preset="rnn_tanh", dims=[10], gains=[0.5, 3.0], n=8, seed=2, steps=60, transient=30,
+              tangent_transient=10)
+    ref = lambda_max_sweep(**kw)
+    got = lambda_max_sweep(**kw, device="cpu", out=tmp_path / "s")
+    assert [r["count"] for r in got] == [r["count"] for r in ref] and ref[1]["count"] > 0
+    for a, b in zip(got, ref):
+        assert abs(a["median_lambda_max"] - b["median_lambda_max"]) < 1e-6
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["config"]["backend"] == {"library": "torch", "device": "cpu", "dtype": "float64"}
+    with pytest.raises(SpecError, match="workers"):
+        lambda_max_sweep(**kw, device="cpu", workers=2)
+
+
+def test_doctests_of_the_backend():
+    import doctest
+
+    import rnnchaos.lyapunov_torch as mod
+    assert doctest.testmod(mod).failed == 0

@@ -386,7 +386,7 @@ def cholesky_qr2(m, tolerance: float = GRAM_TOLERANCE):
     those are redone by :func:`householder_qr`.  See the module docstring.
 
     >>> import torch
-    >>> m = torch.tensor([[3.0, 1.0], [4.0, 2.0], [0.0, 2.0]], dtype=torch.float64)
+    >>> m = torch.tensor([[3.0, 0.0], [4.0, 0.0], [0.0, 2.0]], dtype=torch.float64)
     >>> q, rdiag, bad = cholesky_qr2(m)
     >>> rdiag.tolist(), bool(bad), bool(torch.allclose(q.T @ q, torch.eye(2, dtype=torch.float64)))
     ([5.0, 2.0], False, True)
@@ -474,7 +474,7 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = "cpu", dtype: A
 
     >>> import numpy as np
     >>> from rnnchaos.vector import LinearMap
-    >>> r = lyapunov_spectrum_torch(LinearMap(np.diag([2.0, 0.5])), 100, transient=0)
+    >>> r = lyapunov_spectrum_torch(LinearMap(np.diag([2.0, 0.5])), 100, transient=0, tangent_transient=50)
     >>> np.round(r.exponents, 6).tolist() == np.round(np.log([2.0, 0.5]), 6).tolist(), r.method
     (True, 'cholesky_qr2')
     """
