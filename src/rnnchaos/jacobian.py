@@ -341,13 +341,14 @@ def _chunk_size(dim: int, layers: int = 2, budget_bytes: float = 64e6) -> int:
 
 
 def _sweep_chunk(args) -> tuple[str, int, dict[str, np.ndarray]]:
-    preset, dim, gain, seed, start, size, steps, transient, tangent_transient = args
+    preset, dim, gain, seed, start, size, steps, transient, tangent_transient, device, dtype = args
     p = build_vector_preset(preset, dim, gain=gain)
     maps = sample_vector_batch(p, seed, size, start)
     # initial states and tangent vectors: shared by all gains of a (dim, start) chunk
     rng = np.random.default_rng(np.random.SeedSequence([seed, TANGENT_STREAM, dim, start]))
     res = lyapunov_spectrum(maps, steps, k=1, transient=transient,
-                            tangent_transient=tangent_transient, rng=rng, record=2)
+                            tangent_transient=tangent_transient, rng=rng, record=2,
+                            device=device, dtype=dtype)
     out = {"lambda_max": res.exponents[:, 0], "split": res.split_half_difference,
            "diverged": res.diverged}
     return _Cell(preset, dim, gain).key, start, out
@@ -364,7 +365,8 @@ def _run(tasks, workers):
 
 def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n: int, seed: int, *,
                      out: str | os.PathLike | None = None, steps: int = 1000, transient: int = 500,
-                     tangent_transient: int = 100, workers: int = 1) -> list[dict[str, Any]]:
+                     tangent_transient: int = 100, workers: int = 1, device: str | None = None,
+                     dtype: str | None = None) -> list[dict[str, Any]]:
     """P(lambda_max > 0) over n random maps of a vector preset, for each dim x gain, with CIs.
 
     lambda_max: QR method with k = 1 (natural log per iteration) after
@@ -374,7 +376,9 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
     (common random numbers across gains); initial states / tangent vectors of
     maps start.. of a chunk come from ``SeedSequence([seed, TANGENT_STREAM, dim,
     start])``.  Results do not depend on ``workers`` (BLAS pinned to one
-    thread per worker process).
+    thread per worker process).  ``device`` / ``dtype`` run each chunk (a batch
+    of maps) with the torch backend (:mod:`rnnchaos.lyapunov_torch`; same
+    maps, same draws), in this process (``workers`` = 1).
 
     With ``out``, chunks are saved atomically as ``out/chunks/<cell>/<start>.npz``
     and reused when the same call is repeated (resumable); ``out/manifest.json``
@@ -396,11 +400,20 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
     cells = [_Cell(preset, int(d), float(g)) for d in dims for g in gains]
     for c in cells:
         build_vector_preset(preset, c.dim, gain=c.gain)  # validate before any work
+    backend = None
+    if device is not None or dtype is not None:
+        from .lyapunov_torch import resolve_device, resolve_dtype
+        backend = {"device": str(resolve_device(device or "cpu")),
+                   "dtype": str(resolve_dtype(dtype)).replace("torch.", "")}
+        if workers != 1:
+            raise SpecError("workers", "the torch backend runs in this process: use workers=1")
     config = {"preset": preset, "dims": [int(d) for d in dims], "gains": [float(g) for g in gains],
               "n": n, "seed": seed, "steps": steps, "transient": transient,
               "tangent_transient": tangent_transient, "units": "natural log per iteration",
               "seeding": "map i: SeedSequence(seed, spawn_key=(i,)); states/tangents: "
                          f"SeedSequence([seed, {TANGENT_STREAM}, dim, chunk_start])"}
+    if backend is not None:  # a resumed sweep must not mix float32 and float64 chunks
+        config["backend"] = {"library": "torch", **backend}
     out_path = None if out is None else Path(out)
     if out_path is not None:
         man = out_path / "manifest.json"
@@ -422,7 +435,8 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
                 with np.load(path) as z:
                     done[(c.key, start)] = {k: z[k] for k in z.files}
                 continue
-            tasks.append((preset, c.dim, c.gain, seed, start, m, steps, transient, tangent_transient))
+            tasks.append((preset, c.dim, c.gain, seed, start, m, steps, transient, tangent_transient,
+                          device, dtype))
     for key, start, arrays in _run(tasks, workers):
         done[(key, start)] = arrays
         if out_path is not None:
