@@ -62,6 +62,12 @@ QR kernels
   as accurate as float32 Householder (1e-5).
 * ``"householder"``: ``torch.linalg.qr`` for every map (LAPACK on CPU,
   cuSOLVER / MAGMA on CUDA).
+* ``"auto"``: Cholesky-QR2, but when more than half of the per-map QRs of
+  the frame warm-up (``tangent_transient``) fell back, Householder for the
+  measured steps (running both kernels on most maps would cost more than
+  Householder alone).  This is typical of float32 full spectra: their frames
+  carry the whole range of exponents, cond(M) ~ exp(lambda_1 - lambda_d) per
+  QR, past what float32 Cholesky-QR2 accepts (about 6e3).
 
 k = 1 (lambda_max only) is a normalization with either kernel.  The log
 |R_ii| sums are accumulated in float64 whatever ``dtype`` is, so a float32
@@ -468,7 +474,8 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = "cpu", dtype: A
     Arguments and result as :func:`rnnchaos.lyapunov.lyapunov_spectrum` (same
     defaults, the same draws from ``rng``), plus ``device`` ("cpu", "cuda",
     "cuda:N"), ``dtype`` ("float64", default, or "float32"), ``method``
-    ("auto" = "cholesky_qr2", or "householder") and ``input`` (the fixed input
+    ("auto", "cholesky_qr2" or "householder"; see the module docstring;
+    ``result.method`` is the kernel of the measured steps) and ``input`` (the fixed input
     of a torch recurrent module).  ``direct_eps`` defaults to 1e-8 in float64,
     1e-3 in float32.  Natural log per iteration, descending.
 
@@ -535,6 +542,7 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = "cpu", dtype: A
             h = twin.step(h)
             if homog:
                 h = _renormalize(h)[0]
+        warm_qrs = 0
         for t in range(tangent_transient):
             h, q = twin.step_jvp(h, q)
             if homog:
@@ -542,6 +550,9 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = "cpu", dtype: A
             if (t + 1) % qr_interval == 0 or t == tangent_transient - 1:
                 q, _, nb = orthonormalize(q, kernel)
                 fallbacks += nb
+                warm_qrs += 1
+        if method == "auto" and k > 1 and 2 * fallbacks > warm_qrs * max(1, math.prod(batch)):
+            kernel = "householder"  # most frames too ill-conditioned: do not pay for both kernels
         _sync(torch, dev)
         start = time.perf_counter()
         ev = 0
