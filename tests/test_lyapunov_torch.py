@@ -222,6 +222,9 @@ def test_float32_full_spectrum_of_a_stable_tanh_rnn_and_the_auto_kernel_switch()
     assert r64.lambda_max < 0 and r64.method == "cholesky_qr2" and r64.fallbacks == 0
     assert r32.method == "householder" and r32.fallbacks > 0  # Cholesky-QR2 gave up in warm-up
     assert np.max(np.abs(r32.exponents - r64.exponents)) < 1e-3
+    twin = to_device(f, "cpu", "float32")  # a twin keeps its dtype unless one is given
+    assert lyapunov_spectrum_torch(twin, 5, transient=0).dtype == "float32"
+    assert lyapunov_spectrum_torch(twin, 5, transient=0, dtype="float64").dtype == "float64"
 
 
 # ---------------------------------------------------------------- errors, optional import, CLI

@@ -462,7 +462,7 @@ def _renormalize(h):
     return h / r.where(r > 0, 1.0)[..., None], r.log()
 
 
-def lyapunov_spectrum_torch(system, steps: int, *, device: Any = "cpu", dtype: Any = None,
+def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: Any = None,
                             k: int | None = None, transient: int = 1000,
                             tangent_transient: int | None = None, qr_interval: int = 1,
                             h0: Any = None, q0: Any = None, rng: Any = 0, record: int = 50,
@@ -473,7 +473,8 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = "cpu", dtype: A
 
     Arguments and result as :func:`rnnchaos.lyapunov.lyapunov_spectrum` (same
     defaults, the same draws from ``rng``), plus ``device`` ("cpu", "cuda",
-    "cuda:N"), ``dtype`` ("float64", default, or "float32"), ``method``
+    "cuda:N"; default cpu), ``dtype`` ("float64", default, or "float32"; a
+    twin from :func:`to_device` keeps its own unless these are given), ``method``
     ("auto", "cholesky_qr2" or "householder"; see the module docstring;
     ``result.method`` is the kernel of the measured steps) and ``input`` (the fixed input
     of a torch recurrent module).  ``direct_eps`` defaults to 1e-8 in float64,
@@ -486,7 +487,10 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = "cpu", dtype: A
     (True, 'cholesky_qr2')
     """
     torch = _torch()
-    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    if isinstance(system, _TorchSystem):
+        device = system.device if device is None else device
+        dtype = system.dtype if dtype is None else dtype
+    dev, dt = resolve_device("cpu" if device is None else device), resolve_dtype(dtype)
     if method not in KERNELS:
         raise SpecError("method", f"choose {', '.join(KERNELS)} for the torch backend, got {method!r}")
     kernel = "cholesky_qr2" if method == "auto" else method
