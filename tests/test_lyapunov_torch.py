@@ -297,3 +297,14 @@ def test_doctests_of_the_backend():
 
     import rnnchaos.lyapunov_torch as mod
     assert doctest.testmod(mod).failed == 0
+
+
+def test_a_collapsed_direction_is_minus_infinity_on_both_paths():
+    f = LinearMap(np.diag([2.0, 0.0, 0.5]))  # unbatched: the fallback of a single frame
+    ref = lyapunov_spectrum(f, 20, transient=0, tangent_transient=5)
+    got = lyapunov_spectrum_torch(f, 20, transient=0, tangent_transient=5)
+    assert got.exponents[-1] == -math.inf == ref.exponents[-1]
+    assert np.allclose(got.exponents[:2], np.log([2.0, 0.5]), atol=1e-12)
+    assert got.to_json()["minus_infinity"] == [2]
+    # every warm-up Cholesky-QR2 failed (singular Gram matrix), so auto measured with Householder
+    assert got.fallbacks == 5 and got.method == "householder"

@@ -586,13 +586,13 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: An
     host = lambda x: x.cpu().numpy()  # noqa: E731
     sums_np = host(sums)
     exponents = sums_np / steps
-    if at_half is not None:
-        s_half, t_half = host(at_half[0]), at_half[1]
-        first = _sort_desc(s_half / t_half)
-        second = _sort_desc((sums_np - s_half) / (steps - t_half))
-    else:
-        first = second = np.full(batch + (k,), np.nan)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # -inf - -inf: a collapsed direction has no halves
+        if at_half is not None:
+            s_half, t_half = host(at_half[0]), at_half[1]
+            first = _sort_desc(s_half / t_half)
+            second = _sort_desc((sums_np - s_half) / (steps - t_half))
+        else:
+            first = second = np.full(batch + (k,), np.nan)
         diff = np.abs(first - second)
     diff = np.where(np.isfinite(diff), diff, np.nan)
     split = np.full(batch, np.nan) if diff.size == 0 else _nanmax(diff)
