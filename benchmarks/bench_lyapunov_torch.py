@@ -1,7 +1,8 @@
 """Per-step time of Lyapunov spectra on a torch device against the NumPy path; QR kernels; float32 cost.
 
 Usage: python benchmarks/bench_lyapunov_torch.py [--device cuda|cpu] [--small] [--reps 2]
-                                                [--numpy-max-d 1024] [--seed 0]
+                                                [--numpy-max-d 1024] [--seed 0] [--threads T]
+                                                [--accuracy]
 
 Detects the device (CUDA when available, else CPU).  System: the preset
 ``rnn_tanh`` (h -> tanh(W h), W ~ N(0, g^2/d)) at gain 2, QR every step, the
@@ -27,8 +28,12 @@ after an untimed warm-up run that pays for CUDA/cuSOLVER initialization):
 
 A second table times the QR kernels alone on random frames of the same
 shapes: ``torch.linalg.qr`` against :func:`rnnchaos.lyapunov_torch.cholesky_qr2`.
+A last section (alone with ``--accuracy``) measures the float32 cost where the
+answer is known (a normal linear map, Henon's sum log|b|) and on chaotic
+tanh RNNs against the split-half difference.
 """
 import argparse
+import math
 import os
 import platform
 import sys
@@ -39,7 +44,8 @@ import torch
 
 from rnnchaos.lyapunov import lyapunov_spectrum
 from rnnchaos.lyapunov_torch import cholesky_qr2, lyapunov_spectrum_torch, to_device
-from rnnchaos.vector import build_vector_preset, sample_vector_batch, sample_vector_preset
+from rnnchaos.vector import (HenonMap, LinearMap, build_vector_preset, sample_vector_batch,
+                             sample_vector_preset)
 
 # (label, d, maps, k, dtype, steps on the device, issue's s/step (per map) or None)
 GPU_CASES = [
@@ -131,6 +137,38 @@ def _qr_kernels(shapes, device, reps, seed):
                   f"{times['chol']:>10.2e} {times['qr'] / times['chol']:>6.1f} {bad:>9}")
 
 
+def _float32_cost(device):
+    """float32 against float64 (same maps, seeds) where the answer is known, and on chaotic maps."""
+    print("\n# float32 accuracy cost (same maps and seeds as float64)")
+    q, _ = np.linalg.qr(np.random.default_rng(2).standard_normal((6, 6)))
+    eig = np.array([1.5, -1.2, 0.9, 0.5, -0.3, 0.1])
+    r = lyapunov_spectrum_torch(LinearMap(q @ np.diag(eig) @ q.T), 300, transient=0,
+                                tangent_transient=200, dtype="float32", device=device)
+    err = np.abs(r.exponents - np.sort(np.log(np.abs(eig)))[::-1]).max()
+    print(f"linear normal map d=6, float32: max |lambda_i - log|eig_i|| = {err:.1e}")
+    for dt in ("float64", "float32"):
+        h = lyapunov_spectrum_torch(HenonMap(), 2000, h0=[0.1, 0.1], transient=100, dtype=dt,
+                                    device=device)
+        print(f"Henon {dt}: |sum - log 0.3| = {abs(h.exponents.sum() - math.log(0.3)):.1e}, "
+              f"lambda_1 = {h.lambda_max:.4f}")
+    for d, steps in ((32, 400), (128, 600)):
+        f = sample_vector_preset(build_vector_preset("rnn_tanh", d, gain=2.0), 0, 0)
+        a, b = (lyapunov_spectrum_torch(f, steps, transient=300, rng=1, dtype=dt, device=device)
+                for dt in ("float64", "float32"))
+        print(f"rnn_tanh d={d} gain 2, {steps} steps: lambda_max {a.lambda_max:+.4f}, max |l32 - l64| "
+              f"{np.abs(a.exponents - b.exponents).max():.1e}, |dlambda_max| "
+              f"{abs(a.lambda_max - b.lambda_max):.1e}, split-half64 {a.split_half_difference:.1e}, "
+              f"float32 kernel {b.method} ({b.fallbacks} fallbacks)")
+    maps = sample_vector_batch(build_vector_preset("rnn_tanh", 64, gain=2.0), 0, 64)
+    a, b = (lyapunov_spectrum_torch(maps, 400, k=1, transient=300, rng=1, dtype=dt, device=device)
+            for dt in ("float64", "float32"))
+    dl = np.abs(a.exponents[:, 0] - b.exponents[:, 0])
+    flips = int(np.sum((a.exponents[:, 0] > 0) != (b.exponents[:, 0] > 0)))
+    print(f"64 maps rnn_tanh d=64 gain 2, lambda_max, 400 steps: median |dl| {np.median(dl):.1e}, "
+          f"max {dl.max():.1e}; median split-half64 {np.median(a.split_half_difference):.1e}; "
+          f"sign of lambda_max differs for {flips} of 64")
+
+
 def _sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -143,6 +181,7 @@ def main():
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--numpy-max-d", type=int, default=1024)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--accuracy", action="store_true", help="only the float32 accuracy section")
     ap.add_argument("--threads", type=int, default=None,
                     help="torch CPU threads (default torch's; 1 on a shared, loaded CPU: small "
                          "ops on oversubscribed OpenMP threads are 10-30x slower)")
@@ -157,12 +196,16 @@ def main():
         (platform.processor() or platform.machine())
     print(f"# device {device} ({name}); torch {torch.__version__} ({torch.get_num_threads()} CPU "
           f"threads), numpy {np.__version__}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+    if args.accuracy:
+        _float32_cost(device)
+        return
     small = args.small or device.type == "cpu"
     print("# rnn_tanh gain 2, QR every step; seconds per step (per map for batches)")
     _spectra(CPU_CASES if small else GPU_CASES, device, args.reps, args.numpy_max_d, args.seed)
     shapes = [(1024, 64, 64), (1024, 1024)] if small else \
         [(1024, 64, 64), (256, 128, 128), (1024, 1024), (4096, 4096), (16384, 64)]
     _qr_kernels(shapes, device, args.reps, args.seed)
+    _float32_cost(device)
     print(f"# load average after: {os.getloadavg()[0]:.2f}")
 
 
