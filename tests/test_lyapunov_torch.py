@@ -308,3 +308,23 @@ def test_a_collapsed_direction_is_minus_infinity_on_both_paths():
     assert got.to_json()["minus_infinity"] == [2]
     # every warm-up Cholesky-QR2 failed (singular Gram matrix), so auto measured with Householder
     assert got.fallbacks == 5 and got.method == "householder"
+
+
+def test_a_gain_by_seed_grid_is_one_batch_with_the_draws_of_each_row():
+    from rnnchaos.lyapunov_torch import lyapunov_spectrum_grid
+    gains = (0.5, 2.5, 3.5)
+    grid = [sample_vector_batch(build_vector_preset("rnn_tanh", 10, gain=g), 3, 4) for g in gains]
+    got = lyapunov_spectrum_grid(grid, 40, k=2, transient=30, tangent_transient=10, rng=7,
+                                 direct=True)
+    assert got.batch == (3, 4) and got.exponents.shape == (3, 4, 2)
+    assert got.running.shape[1:] == (3, 4, 2) and got.direct_lambda_max.shape == (3, 4)
+    # each row: what the NumPy path gives for that batch alone.  1e-7, not AGREE64: one map here
+    # is nearly neutral (lambda_max = -0.016 over 70 steps), which amplifies rounding; wrong draws
+    # would differ by 1e-2
+    for g, maps in enumerate(grid):
+        ref = lyapunov_spectrum(maps, 40, k=2, transient=30, tangent_transient=10, rng=7, direct=True)
+        assert np.max(np.abs(got.exponents[g] - ref.exponents)) < 1e-7
+        assert np.max(np.abs(got.split_half_difference[g] - ref.split_half_difference)) < 1e-7
+        assert np.max(np.abs(got.direct_lambda_max[g] - ref.direct_lambda_max)) < 1e-6
+    with pytest.raises(SpecError, match="h0"):
+        lyapunov_spectrum_grid(grid, 5, h0=np.zeros(10))

@@ -100,7 +100,7 @@ __all__ = [
     "resolve_device", "resolve_dtype", "to_device", "TorchVectorRNN", "TorchLinearMap",
     "TorchHenonMap", "TorchCellMap", "cholesky_qr2", "householder_qr", "orthonormalize",
     "TorchLyapunovResult", "lyapunov_spectrum_torch", "lyapunov_max_direct_torch",
-    "GRAM_TOLERANCE", "KERNELS",
+    "lyapunov_spectrum_grid", "GRAM_TOLERANCE", "KERNELS",
 ]
 
 #: a first Cholesky-QR pass whose max |Q1^T Q1 - I| exceeds this falls back to Householder
@@ -662,3 +662,49 @@ def lyapunov_max_direct_torch(system, steps: int, *, h0: Any, direction: Any,
             ok = (dist > 0)[..., None]
             g = torch.where(ok, h + delta * (eps / dist.where(dist > 0, 1.0))[..., None], h + eps * u)
     return (total / steps).cpu().numpy()
+
+
+# ---------------------------------------------------------------- grids of maps
+def lyapunov_spectrum_grid(maps, steps: int, *, rng: Any = 0, **kwargs) -> TorchLyapunovResult:
+    """G batches of m maps (a sweep's gain x seed grid) advanced as ONE batch of G m maps.
+
+    ``maps``: a sequence of G batched :class:`rnnchaos.vector.VectorRNN` of one
+    architecture and batch shape (m,).  Every batch g starts from the states
+    and frames that ``lyapunov_spectrum(maps[g], steps, rng=rng, ...)`` draws
+    (numpy, in that function's order, for a batch of m): common random numbers
+    across the grid, as :func:`rnnchaos.jacobian.lambda_max_sweep` uses for
+    its gains.  Other keywords as :func:`lyapunov_spectrum_torch` (not
+    ``h0``/``q0``).  The result's arrays carry the batch shape (G, m).
+
+    >>> from rnnchaos.vector import build_vector_preset, sample_vector_batch
+    >>> grid = [sample_vector_batch(build_vector_preset("rnn_tanh", 4, gain=g), 0, 3) for g in (0.5, 3)]
+    >>> lyapunov_spectrum_grid(grid, 20, k=1, transient=10).exponents.shape
+    (2, 3, 1)
+    """
+    from .vector import VectorRNN
+    for key in ("h0", "q0"):
+        if key in kwargs:
+            raise SpecError(key, "a grid draws its own initial states and frames; not allowed here")
+    maps = list(maps)
+    if not maps or not all(isinstance(m, VectorRNN) and len(m.batch_shape) == 1 for m in maps):
+        raise SpecError("maps", "expected a non-empty list of batched VectorRNNs (batch shape (m,))")
+    m_each, d = maps[0].batch_shape[0], maps[0].dim
+    flat = VectorRNN.stack([f[i] for f in maps for i in range(len(f))])  # checks the architecture
+    if any(f.batch_shape != (m_each,) for f in maps):
+        raise SpecError("maps", "every batch of the grid must hold the same number of maps")
+    k = d if kwargs.get("k") is None else _count("k", kwargs["k"], 1)
+    gen = as_generator(rng)
+    h0, _ = _initial_state(maps[0], gen, (m_each,), None)  # the NumPy path's draws, its order
+    g0 = gen.standard_normal((m_each, d, k))
+    n = len(maps)
+    res = lyapunov_spectrum_torch(flat, steps, h0=np.tile(h0, (n, 1)), q0=np.tile(g0, (n, 1, 1)),
+                                  rng=rng, **kwargs)
+    grid = (n, m_each)
+    res.seed, res.batch = seed_record(rng), grid
+    for name in ("exponents", "first_half", "second_half", "split_half_difference", "cond_max",
+                 "radial_rate", "diverged", "direct_lambda_max"):
+        value = getattr(res, name)
+        if value is not None:
+            setattr(res, name, value.reshape(grid + value.shape[1:]))
+    res.running = res.running.reshape(res.running.shape[:1] + grid + res.running.shape[2:])
+    return res
