@@ -19,6 +19,16 @@ torch = pytest.importorskip("torch", reason="torch is not installed (the optiona
 from rnnchaos.lyapunov_torch import (cholesky_qr2, householder_qr, lyapunov_spectrum_torch,  # noqa: E402
                                      orthonormalize, resolve_device, to_device)
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """The frames here are tiny: torch's OpenMP threads only compete with each other (and with
+    whatever else shares the cores), several times slower than one thread on a loaded machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 # Tolerances (stated): float64 runs of the two paths over T steps differ by rounding amplified
 # by at most exp(lambda_max T); the runs compared below keep that far under AGREE64.
 AGREE64 = 1e-9
