@@ -5,6 +5,7 @@
     rnnchaos lyapunov SPEC.json [--k K] [--steps N] [--transient T] [--qr-interval M] [--json]
     rnnchaos lyapunov --preset NAME --dim D [--gain G | --std S] [--seed S] [--index I] ...
     rnnchaos lyapunov MODEL.pt --torch [--nonlinearity tanh|relu] [--activations relu,identity]
+    rnnchaos lyapunov ... --device cpu|cuda|cuda:N [--dtype float64|float32]
 
 SPEC uses the scalar JSON layer format with in = out = d (optional top-level
 ``leak`` and ``drive``, see :mod:`rnnchaos.networks.vector`).  With ``--torch`` SPEC is
@@ -14,7 +15,9 @@ leaky_tanh; map I of seed S is drawn by the block seeding contract of
 :mod:`rnnchaos.networks.vector` (``sample_vector_preset``), the initial state
 and frame from ``SeedSequence(S, spawn_key=(I, 1))`` (for a SPEC: ``SeedSequence(S)``).  Exponents are in natural log per
 iteration, descending.  ``--json`` prints one object with ``exponents`` and
-the diagnostics.  Bad input raises :class:`rnnchaos.errors.SpecError`
+the diagnostics.  ``--device`` runs the QR method with torch on that device
+(:mod:`rnnchaos.dynamics.lyapunov_torch`; default: the NumPy path), in float64 unless
+``--dtype float32``.  Bad input raises :class:`rnnchaos.errors.SpecError`
 (the main CLI prints one line and exits with status 2).
 """
 from __future__ import annotations
@@ -77,6 +80,10 @@ def register(subparsers) -> None:
     p.add_argument("--nonlinearity", default="tanh", help="RNN nonlinearity of a torch state dict")
     p.add_argument("--activations", default=None,
                    help="comma-separated activations of a torch nn.Sequential state dict")
+    p.add_argument("--device", default=None,
+                   help="run on this torch device: cpu, cuda or cuda:N (default: the NumPy path)")
+    p.add_argument("--dtype", default=None,
+                   help="float64 (default) or float32, with --device")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lyapunov)
 
@@ -145,11 +152,22 @@ def cmd_lyapunov(args) -> int:
 
     steps, transient, k = args.steps, args.transient, args.k
     tangent, qr_interval = args.tangent_transient, args.qr_interval
+    device = getattr(args, "device", None)
+    dtype = getattr(args, "dtype", None)
+    if dtype is not None and device is None:
+        raise SpecError("--dtype", "applies to --device (the torch backend) only")
+    if device is not None:  # refuse a missing GPU before reading or drawing anything
+        from ..dynamics.lyapunov_torch import resolve_device, resolve_dtype
+        try:
+            resolve_device(device), resolve_dtype(dtype)
+        except SpecError as exc:
+            raise SpecError(f"--{exc.field}", exc.problem) from None
     system, info, rng = _system_from_args(args)
     if k is not None and k > system.dim:
         raise SpecError("--k", f"must be <= d = {system.dim}, got {k}")
     res = lyapunov_spectrum(system, steps, k=k, transient=transient, tangent_transient=tangent,
-                            qr_interval=qr_interval, rng=rng, direct=not args.no_direct)
+                            qr_interval=qr_interval, rng=rng, direct=not args.no_direct,
+                            device=device, dtype=dtype)
     out = res.to_json()
     out["rng"] = out.pop("seed")
     out = {"system": system.describe(), **info, **out}
@@ -174,6 +192,10 @@ def _text(o: dict[str, Any]) -> str:
              f"  {o['steps']} steps after {o['transient']} transient + {o['tangent_transient']} "
              f"frame warm-up steps, QR every {o['qr_interval']}, k = {o['k']} of {o['dim']} "
              f"({o['method']} kernel); natural log per iteration"]
+    if "backend" in o:
+        b = o["backend"]
+        lines.append(f"  torch on {b['device']}, {b['dtype']}; Householder fallbacks of the QR "
+                     f"kernel: {b['householder_fallbacks']}")
     if o["diverged"]:  # no number of an overflowed orbit is printed as a result
         lines.append("  the orbit overflowed (diverged): no exponent is meaningful (undecided)")
     else:

@@ -498,8 +498,9 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
                       tangent_transient: int | None = None, qr_interval: int = 1,
                       h0: Any = None, q0: Any = None, rng: Any = 0, record: int = 50,
                       direct: bool = False,
-                      direct_eps: float = 1e-8, normalize: bool | None = None,
-                      method: str = "auto") -> LyapunovResult:
+                      direct_eps: float | None = None, normalize: bool | None = None,
+                      method: str = "auto", device: str | None = None,
+                      dtype: str | None = None) -> LyapunovResult:
     """The leading ``k`` Lyapunov exponents (default: all d) by the QR (Benettin) method.
 
     lambda_i = (1/T) sum_{QR events} log |R_ii| over ``steps`` = T measured
@@ -519,16 +520,30 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
       the first frame vector (``result.direct_lambda_max``): both then follow
       the same tangent direction, so their difference measures the
       linearization (eps, kinks) and the Jacobian code, not finite-time error.
+      ``direct_eps`` (default 1e-8; 1e-3 on a float32 torch device) is the
+      initial separation.
     * ``normalize``: iterate on the unit sphere (default: the system's
       ``positively_homogeneous``).
     * ``method``: ``"auto"`` (Householder kernel for one orbit with k >= d/2,
       d >= 16), ``"householder"`` or ``"qr"``.
+    * ``device`` ("cpu", "cuda", "cuda:N") or ``dtype`` ("float64", "float32"):
+      run on that torch device instead (torch is an optional extra; the same
+      draws, the same diagnostics): see :mod:`rnnchaos.dynamics.lyapunov_torch`, whose
+      kernels are ``method`` "auto" (Cholesky-QR2) and "householder".
 
     >>> from rnnchaos.networks.vector import LinearMap
     >>> r = lyapunov_spectrum(LinearMap(np.diag([2.0, 0.5])), 100, transient=0, tangent_transient=50)
     >>> np.round(r.exponents, 6).tolist() == np.round(np.log([2.0, 0.5]), 6).tolist()
     True
     """
+    if device is not None or dtype is not None:  # torch stays unimported on the NumPy path
+        from .lyapunov_torch import lyapunov_spectrum_torch
+        return lyapunov_spectrum_torch(
+            system, steps, device="cpu" if device is None else device, dtype=dtype, k=k,
+            transient=transient, tangent_transient=tangent_transient, qr_interval=qr_interval,
+            h0=h0, q0=q0, rng=rng, record=record, direct=direct,
+            direct_eps=direct_eps, normalize=normalize,
+            method=method)
     d = _dim(system)
     steps = _count("steps", steps, 1)
     transient = _count("transient", transient, 0)
@@ -633,6 +648,7 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
         split_half_difference=split, cond_max=cond, orthogonality_error=ortho,
         radial_rate=radial / steps if homog else None, diverged=diverged, seconds=seconds)
     if direct:
+        direct_eps = 1e-8 if direct_eps is None else direct_eps
         dres = lyapunov_max_direct(system, steps, h0=h_init, transient=transient,
                                    warmup=tangent_transient, eps=direct_eps, rng=gen,
                                    direction=g[..., :, 0], normalize=normalize)

@@ -271,13 +271,14 @@ def _chunk_size(dim: int, layers: int = 2, budget_bytes: float = 64e6) -> int:
 
 
 def _sweep_chunk(args) -> tuple[str, int, dict[str, np.ndarray]]:
-    preset, dim, gain, seed, start, size, steps, transient, tangent_transient = args
+    preset, dim, gain, seed, start, size, steps, transient, tangent_transient, device, dtype = args
     p = build_vector_preset(preset, dim, gain=gain)
     maps = sample_vector_batch(p, seed, size, start)
     # initial states and tangent vectors: shared by all gains of a (dim, start) chunk
     rng = np.random.default_rng(np.random.SeedSequence([seed, TANGENT_STREAM, dim, start]))
     res = lyapunov_spectrum(maps, steps, k=1, transient=transient,
-                            tangent_transient=tangent_transient, rng=rng, record=2)
+                            tangent_transient=tangent_transient, rng=rng, record=2,
+                            device=device, dtype=dtype)
     out = {"lambda_max": res.exponents[:, 0], "split": res.split_half_difference,
            "diverged": res.diverged}
     return _Cell(preset, dim, gain).key, start, out
@@ -320,13 +321,15 @@ class _LambdaBlock(NamedTuple):
     steps: int
     transient: int
     tangent_transient: int
+    device: str | None = None  # the torch backend (None: the NumPy path)
+    dtype: str | None = None
 
     @property
     def cell(self) -> str:
         return _Cell(self.preset, self.dim, self.gain).key
 
 
-def _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient):
+def _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient, device, dtype):
     """One task per (cell, chunk start)."""
     from ..networks.vector import VECTOR_PRESETS
     layers = 2 if VECTOR_PRESETS[preset][0] == "two_layer" else 1
@@ -334,13 +337,15 @@ def _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient):
     for c in cells:
         size = _chunk_size(c.dim, layers)
         blocks += [_LambdaBlock(preset, c.dim, c.gain, seed, start, min(size, n - start), steps,
-                                transient, tangent_transient) for start in range(0, n, size)]
+                                transient, tangent_transient, device, dtype)
+                   for start in range(0, n, size)]
     return blocks
 
 
 def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n: int, seed: int, *,
                      out: str | os.PathLike | None = None, steps: int = 1000, transient: int = 500,
-                     tangent_transient: int = 100, workers: "int | Executor" = 1) -> list[dict[str, Any]]:
+                     tangent_transient: int = 100, workers: "int | Executor" = 1,
+                     device: str | None = None, dtype: str | None = None) -> list[dict[str, Any]]:
     """P(lambda_max > 0) over n random maps of a vector preset, for each dim x gain, with CIs.
 
     lambda_max: QR method with k = 1 (natural log per iteration) after
@@ -351,6 +356,9 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
     maps start.. of a chunk come from ``SeedSequence([seed, TANGENT_STREAM, dim,
     start])``.  Results do not depend on ``workers`` (a number of local worker
     processes or an Executor such as a Dask cluster; BLAS pinned to one thread per worker).
+    ``device`` / ``dtype`` run each chunk (a batch of maps) with the torch backend
+    (:mod:`rnnchaos.dynamics.lyapunov_torch`; same maps, same draws), in this process
+    (``workers`` = 1).
 
     With ``out``, ``out`` is a :class:`~rnnchaos._lib.store.ChunkStore`: chunks are saved
     atomically as ``out/chunks/<cell>/<start>.npz`` with the configuration's hash and reused
@@ -366,7 +374,15 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
     [0, 5]
     """
     cells, config = _validated_sweep(preset, dims, gains, n, seed, steps, transient, tangent_transient)
-    blocks = _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient)
+    if device is not None or dtype is not None:
+        from ..dynamics.lyapunov_torch import resolve_device, resolve_dtype
+        if workers != 1:
+            raise SpecError("workers", "the torch backend runs in this process: use workers=1")
+        # a resumed sweep must not mix float32 and float64 chunks: the backend is configuration
+        config["backend"] = {"library": "torch", "device": str(resolve_device(device or "cpu")),
+                             "dtype": str(resolve_dtype(dtype)).replace("torch.", "")}
+    blocks = _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient,
+                           device, dtype)
     store = None if out is None else ChunkStore(out, "lambda_max_sweep", config).open()
     if out is not None:
         require("pyarrow", "writing Parquet results")
