@@ -107,15 +107,15 @@ import numpy as np
 from .._lib.optional import require
 from ..errors import SpecError
 from ..networks.init import as_generator
-from .lyapunov import (
+from .spectra import (
     LyapunovResult,
-    _count,
-    _dim,
-    _homogeneous,
-    _initial_state,
-    _nanmax,
-    _sort_desc,
+    count_arg,
+    initial_state,
+    is_homogeneous,
+    nanmax_rows,
     seed_record,
+    sort_desc,
+    state_dim,
 )
 
 __all__ = [
@@ -479,7 +479,7 @@ def _sync(torch, device):
         torch.cuda.synchronize(device)
 
 
-def _renormalize(h):
+def renormalize(h):
     r = h.norm(dim=-1)
     return h / r.where(r > 0, 1.0)[..., None], r.log()
 
@@ -518,17 +518,17 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: An
     kernel = "cholesky_qr2" if method == "auto" else method
     twin = to_device(system, dev, dt, input=input)
     src = twin.source
-    d = _dim(twin)
-    steps = _count("steps", steps, 1)
-    transient = _count("transient", transient, 0)
-    qr_interval = _count("qr_interval", qr_interval, 1)
-    record = _count("record", record, 1)
-    k = d if k is None else _count("k", k, 1)
+    d = state_dim(twin)
+    steps = count_arg("steps", steps, 1)
+    transient = count_arg("transient", transient, 0)
+    qr_interval = count_arg("qr_interval", qr_interval, 1)
+    record = count_arg("record", record, 1)
+    k = d if k is None else count_arg("k", k, 1)
     if k > d:
         raise SpecError("k", f"must be <= d = {d}, got {k}")
     if tangent_transient is None:
         tangent_transient = min(transient, steps // 10, 200)
-    tangent_transient = _count("tangent_transient", tangent_transient, 0)
+    tangent_transient = count_arg("tangent_transient", tangent_transient, 0)
     if direct_eps is None:
         direct_eps = _DIRECT_EPS[_dtype_name(dt)]
     if isinstance(direct_eps, bool) or not isinstance(direct_eps, (int, float)) \
@@ -537,14 +537,14 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: An
     seed = seed_record(rng)
     gen = as_generator(rng)
     # the NumPy path's draws, in its order: h0 (unless given), then the frame
-    h_np, batch = _initial_state(src, gen, tuple(twin.batch_shape), h0)
+    h_np, batch = initial_state(src, gen, tuple(twin.batch_shape), h0)
     if q0 is None:
         g_np = gen.standard_normal(batch + (d, k))
     else:
         g_np = np.broadcast_to(np.asarray(q0, dtype=np.float64), batch + (d, k)).copy()
         if not np.all(np.isfinite(g_np)):
             raise SpecError("q0", "entries must be finite")
-    homog = _homogeneous(src, normalize)
+    homog = is_homogeneous(src, normalize)
 
     def tensor(a):
         return torch.as_tensor(a).to(dev, dt)
@@ -563,16 +563,16 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: An
         h = tensor(h_np)
         q = orthonormalize(tensor(g_np), kernel)[0]
         if homog:
-            h = _renormalize(h)[0]
+            h = renormalize(h)[0]
         for _ in range(transient):
             h = twin.step(h)
             if homog:
-                h = _renormalize(h)[0]
+                h = renormalize(h)[0]
         warm_qrs = 0
         for t in range(tangent_transient):
             h, q = twin.step_jvp(h, q)
             if homog:
-                h = _renormalize(h)[0]
+                h = renormalize(h)[0]
             if (t + 1) % qr_interval == 0 or t == tangent_transient - 1:
                 q, _, nb = orthonormalize(q, kernel)
                 fallbacks += nb
@@ -585,7 +585,7 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: An
         for t in range(steps):
             h, q = twin.step_jvp(h, q)
             if homog:
-                h, lr = _renormalize(h)
+                h, lr = renormalize(h)
                 radial += lr.double()
             if ev < n_ev and events[ev] == t:
                 q, rdiag, nb = orthonormalize(q, kernel)
@@ -611,16 +611,16 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: An
     with np.errstate(invalid="ignore"):  # -inf - -inf: a collapsed direction has no halves
         if at_half is not None:
             s_half, t_half = host(at_half[0]), at_half[1]
-            first = _sort_desc(s_half / t_half)
-            second = _sort_desc((sums_np - s_half) / (steps - t_half))
+            first = sort_desc(s_half / t_half)
+            second = sort_desc((sums_np - s_half) / (steps - t_half))
         else:
             first = second = np.full(batch + (k,), np.nan)
         diff = np.abs(first - second)
     diff = np.where(np.isfinite(diff), diff, np.nan)
-    split = np.full(batch, np.nan) if diff.size == 0 else _nanmax(diff)
+    split = np.full(batch, np.nan) if diff.size == 0 else nanmax_rows(diff)
     diverged = ~finite_state | np.any(np.isnan(exponents), axis=-1)
     result = TorchLyapunovResult(
-        exponents=_sort_desc(exponents), dim=d, k=k, steps=steps, transient=transient,
+        exponents=sort_desc(exponents), dim=d, k=k, steps=steps, transient=transient,
         tangent_transient=tangent_transient, qr_interval=qr_interval, method=kernel,
         seed=seed, batch=batch, running_steps=np.array(running_steps),
         running=np.array([host(r) for r in running]), first_half=first, second_half=second,
@@ -654,19 +654,19 @@ def lyapunov_max_direct_torch(system, steps: int, *, h0: Any, direction: Any,
         system = to_device(system, "cpu" if device is None else device, dtype)
     elif device is not None or dtype is not None:
         system = to_device(system, device or system.device, dtype or system.dtype)
-    steps = _count("steps", steps, 1)
-    homog = _homogeneous(system.source, normalize)
+    steps = count_arg("steps", steps, 1)
+    homog = is_homogeneous(system.source, normalize)
     dev, dt = system.device, system.dtype
     with torch.no_grad():
         h = torch.as_tensor(np.asarray(h0, dtype=np.float64)).to(dev, dt)
         u = torch.as_tensor(np.asarray(direction, dtype=np.float64)).to(dev, dt)
         u = u / u.norm(dim=-1, keepdim=True)
         if homog:
-            h = _renormalize(h)[0]
+            h = renormalize(h)[0]
         for _ in range(transient):
             h = system.step(h)
             if homog:
-                h = _renormalize(h)[0]
+                h = renormalize(h)[0]
         g = h + eps * u
         total = torch.zeros(h.shape[:-1], dtype=torch.float64, device=dev)
         for t in range(-warmup, steps):
@@ -714,9 +714,9 @@ def lyapunov_spectrum_grid(maps, steps: int, *, rng: Any = 0, **kwargs) -> Torch
     flat = VectorRNN.stack([f[i] for f in maps for i in range(len(f))])  # checks the architecture
     if any(f.batch_shape != (m_each,) for f in maps):
         raise SpecError("maps", "every batch of the grid must hold the same number of maps")
-    k = d if kwargs.get("k") is None else _count("k", kwargs["k"], 1)
+    k = d if kwargs.get("k") is None else count_arg("k", kwargs["k"], 1)
     gen = as_generator(rng)
-    h0, _ = _initial_state(maps[0], gen, (m_each,), None)  # the NumPy path's draws, its order
+    h0, _ = initial_state(maps[0], gen, (m_each,), None)  # the NumPy path's draws, its order
     g0 = gen.standard_normal((m_each, d, k))
     n = len(maps)
     res = lyapunov_spectrum_torch(flat, steps, h0=np.tile(h0, (n, 1)), q0=np.tile(g0, (n, 1, 1)),
