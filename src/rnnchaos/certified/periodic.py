@@ -204,7 +204,7 @@ def _classify_root(bm: BallMap, p: int, a: float, b: float) -> str:
     divisors = [d for d in range(1, p) if p % d == 0]
     if not divisors:
         return "p"
-    for attempt in range(2):
+    for attempt in range(3):
         excluded = 0
         for d in divisors:
             it = bm.iterate(interval(a, b), d)
@@ -218,7 +218,7 @@ def _classify_root(bm: BallMap, p: int, a: float, b: float) -> str:
                     return "lower"
         if excluded == len(divisors):
             return "p"
-        a, b = narrow(bm, p, a, b, rel=2.0 ** -50, steps=80)
+        a, b = narrow(bm, p, a, b, rel=2.0 ** (-20 - 15 * attempt), steps=80)
     return "unknown"
 
 
@@ -226,10 +226,9 @@ def _decide_period(bm: BallMap, inv: SmoothInvariant, p: int, max_boxes: int) ->
     roots, unresolved = isolate(bm, p, inv.lo, inv.hi, max_boxes=max_boxes)
     own, unknown = [], []
     for a, b in roots:
-        a, b = narrow(bm, p, a, b)
         kind = _classify_root(bm, p, a, b)
         if kind == "p":
-            own.append((a, b))
+            own.append(narrow(bm, p, a, b))
         elif kind == "unknown":
             unknown.append((a, b))
     if own:
