@@ -27,6 +27,11 @@ def _cmd_analyze(args) -> int:
 
     check_max_period(args.max_period)  # refuse before reading anything big
     net = ScalarRNN.from_file(args.spec)
+    if not net.is_piecewise_linear:  # tanh / sigmoid: the certified ball-arithmetic engine
+        from .certified import certified_orbits, smooth_summary
+        rep = certified_orbits(net, args.max_period)
+        print(json.dumps(rep.to_json()) if args.json else smooth_summary(rep, f"f = {args.spec}"))
+        return 0
     rep = periodic_orbits(net, args.max_period, max_pieces=args.max_pieces)
     if args.json:
         print(json.dumps(rep.to_json()))

@@ -10,7 +10,7 @@ alone or mixed with piecewise-linear ones.
 * :mod:`.batch`: float filter + ball confirmation for whole batches (estimate/sweep).
 """
 from .periodic import (NO, UNDECIDED, YES, PeriodStatus, SmoothOrbit, SmoothReport,
-                       certified_orbits, verify_smooth_certificate)
+                       certified_orbits, smooth_summary, verify_smooth_certificate)
 
-__all__ = ["certified_orbits", "verify_smooth_certificate", "SmoothReport", "PeriodStatus",
+__all__ = ["certified_orbits", "smooth_summary", "verify_smooth_certificate", "SmoothReport", "PeriodStatus",
            "SmoothOrbit", "YES", "NO", "UNDECIDED"]

@@ -162,6 +162,31 @@ class SmoothReport:
         }
 
 
+def smooth_summary(rep: SmoothReport, title: str = "f") -> str:
+    """Human-readable text of a :class:`SmoothReport` (what ``rnnchaos analyze`` prints)."""
+    inv = rep.invariant
+    lines = [f"{title}: certified periods <= {rep.max_period} (ball arithmetic, {rep.prec} bits)"]
+    if inv.exists:
+        lines.append(f"  every periodic orbit lies in J = [{_dec(inv.lo, False)}, {_dec(inv.hi, True)}]")
+    else:
+        lines.append(f"  no invariant interval: {inv.reason}")
+    for p, s in rep.statuses.items():
+        extra = f" ({s.via})" if s.status != UNDECIDED else \
+            f" (reason: {s.reason}; unresolved width {s.unresolved_width:.3g})"
+        lines.append(f"  period {p:>2}: {s.status}{extra}")
+    for o in rep.orbits:
+        pts = ", ".join(f"[{lo:.10g}, {hi:.10g}]" for lo, hi in o.boxes)
+        lines.append(f"  orbit of period {o.period}: {pts}")
+    tri = {True: "yes", False: "no", None: "undecided"}
+    lines.append(f"  period 3 (Li-Yorke chaos): {tri[rep.period_3]}; positive entropy "
+                 f"(a period <= {rep.max_period} not a power of 2): {tri[rep.positive_entropy]}")
+    if rep.li_yorke_certificate is not None:
+        lines.append(f"  Li-Yorke certificate a = {rep.li_yorke_certificate} "
+                     "(f^3(a) < a < f(a) < f^2(a) or the reverse, strict in ball arithmetic)")
+    lines.extend(f"  note: {n}" for n in rep.notes)
+    return "\n".join(lines)
+
+
 def _dec(x: float, up: bool) -> str:
     """A decimal string on the outer side of the double x (repr of the next double out:
     the decimal is within half an ulp of that double, so strictly beyond x)."""
@@ -391,5 +416,5 @@ def _li_yorke_point(bm: BallMap, orbits: list[SmoothOrbit]) -> str | None:
     return None
 
 
-__all__ = ["YES", "NO", "UNDECIDED", "PeriodStatus", "SmoothOrbit", "SmoothReport",
+__all__ = ["YES", "NO", "UNDECIDED", "PeriodStatus", "smooth_summary", "SmoothOrbit", "SmoothReport",
            "certified_orbits", "verify_smooth_certificate", "monotonicity", "check_max_period"]
