@@ -10,17 +10,17 @@ TINY = Plan(table_n=60, width_n=60, widths=(2, 8), large_width_n=20, gain_n=60, 
 def test_tiny_reproduction_writes_report(tmp_path):
     path = reproduce(tmp_path, seed=3, workers=1, plan=TINY, sections=False)
     html = path.read_text()
-    assert "Why the published numbers differ" in html and "pending" in html
+    assert "Why the published numbers differ" in html and "pending" not in html
     for png in ("table_width2_relu.png", "width.png", "gain.png"):
         assert (tmp_path / png).stat().st_size > 1000
     data = json.loads((tmp_path / "results.json").read_text())
     cells = {(r["preset"], r["width"], r["activation"], r["clip"], r["depth"]) for r in data["tables"]}
     assert len(cells) == len(ROWS) * len(COLUMNS) + 1  # + network A
     for r in data["tables"]:
-        if r["activation"] == "tanh" and r["criterion"] != "reference_test":
-            assert r["pending"] and r["p"] is None  # never a float guess
-        else:
-            assert not r["pending"] and r["n"] == 60
+        assert r["n"] == 60 and r["p"] is not None and "pending" not in r
+        assert 0 <= r["count"] and r["count"] + r["undecided"] <= r["n"]
+        if r["activation"] != "tanh" or r["criterion"] == "reference_test":
+            assert r["undecided"] == 0
     # every published number has a row to sit beside
     for preset, cols in PUBLISHED.items():
         for key in cols:

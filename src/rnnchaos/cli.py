@@ -100,10 +100,9 @@ def _cmd_estimate(args) -> int:
           f"{d['activation']}, clip {d['clip']}, depth {d['depth']}, gain {d['gain']}), "
           f"seed {est.seed}, networks 0..{est.n - 1}")
     for c, e in est.criteria.items():
-        if e.pending:
-            print(f"  {c:<17} pending (smooth activation: not decided exactly yet)")
-        else:
-            print(f"  {c:<17} {e.count:>8} / {e.n:<8} p = {e.p:.4f}  95% CI [{e.ci_low:.4f}, {e.ci_high:.4f}]")
+        und = f"  ({e.undecided} undecided, counted apart; bound)" if e.undecided else ""
+        print(f"  {c:<17} {e.count:>8} / {e.n:<8} p = {e.p:.4f}  95% CI [{e.ci_low:.4f}, "
+              f"{e.ci_high:.4f}]{und}")
     return 0
 
 

@@ -45,30 +45,30 @@ def wilson_interval(count: int, n: int, confidence: float = 0.95) -> tuple[float
 
 @dataclass
 class CriterionEstimate:
-    """count/n networks satisfy the criterion; 95% Wilson interval [ci_low, ci_high].
-
-    ``pending`` marks a criterion the exact engine cannot decide yet (smooth
-    activations): count, p and the interval are then None.
+    """count/n networks are certified to satisfy the criterion; ``undecided`` more could not
+    be decided (smooth units, ball engine: tangency, precision or budget) and are counted
+    apart.  [ci_low, ci_high] is a 95% bound: the Wilson low end of ``count`` to the Wilson
+    high end of ``count + undecided`` (the Wilson interval itself when nothing is undecided).
     """
 
     criterion: str
-    count: int | None
+    count: int
     n: int
     p: float | None
-    ci_low: float | None
-    ci_high: float | None
-    pending: bool = False
+    ci_low: float
+    ci_high: float
+    undecided: int = 0
 
     @classmethod
-    def from_count(cls, criterion: str, count: int | None, n: int) -> "CriterionEstimate":
-        if count is None:
-            return cls(criterion, None, n, None, None, None, pending=True)
-        lo, hi = wilson_interval(count, n)
-        return cls(criterion, count, n, count / n if n else None, lo, hi)
+    def from_count(cls, criterion: str, count: int, n: int,
+                   undecided: int = 0) -> "CriterionEstimate":
+        lo = wilson_interval(count, n)[0]
+        hi = wilson_interval(count + undecided, n)[1]
+        return cls(criterion, count, n, count / n if n else None, lo, hi, undecided)
 
     @property
     def halfwidth(self) -> float:
-        return 0.0 if self.pending else (self.ci_high - self.ci_low) / 2
+        return (self.ci_high - self.ci_low) / 2
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -94,23 +94,30 @@ def reference_window(preset) -> float:
     return 2.0 if preset.name == "paper_a" else 1.0
 
 
+UNDECIDED_PREFIX = "undecided__"
+
+
 def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
                    entropy_max_period: int = 6) -> dict[str, Any]:
-    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending."""
+    """Verdict arrays (bool, one per network start .. start+count-1) per criterion, and under
+    ``"undecided__" + criterion`` the networks left undecided (smooth units only)."""
     from .batch import sample_preset_batch
     from .verdicts import decide
 
     batch = sample_preset_batch(preset, seed, start, count)
     verdicts = decide(batch, criteria, entropy_max_period=entropy_max_period,
                       window=reference_window(preset))
-    return {c: verdicts[c] for c in criteria}
+    out = {c: verdicts[c] for c in criteria}
+    out.update({UNDECIDED_PREFIX + c: v for c, v in (verdicts.undecided or {}).items()})
+    return out
 
 
 def count_chunk(preset, seed: int, start: int, count: int, criteria: Sequence[str],
-                entropy_max_period: int = 6) -> dict[str, int | None]:
-    """Number of networks start .. start+count-1 satisfying each criterion (None: pending)."""
+                entropy_max_period: int = 6) -> dict[str, int]:
+    """Number of networks start .. start+count-1 satisfying each criterion (and, under
+    ``"undecided__" + criterion``, left undecided)."""
     arrays = chunk_verdicts(preset, seed, start, count, criteria, entropy_max_period)
-    return {c: None if v is None else int(v.sum()) for c, v in arrays.items()}
+    return {c: int(v.sum()) for c, v in arrays.items()}
 
 
 def pin_blas_threads() -> None:
@@ -212,7 +219,8 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
     if chunk_size < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {chunk_size}")
     total = n if n is not None else max_n
-    counts: dict[str, int | None] = {c: 0 for c in criteria}
+    counts: dict[str, int] = {c: 0 for c in criteria}
+    counts.update({UNDECIDED_PREFIX + c: 0 for c in criteria})
     done = 0
     with ChunkRunner(workers) as runner:
         while done < total:
@@ -221,8 +229,8 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
                      for s in starts]
             stop = False
             for (_, _, s, size, _, _), res in zip(tasks, runner.map(tasks)):
-                for c in criteria:
-                    counts[c] = None if res[c] is None or counts[c] is None else counts[c] + res[c]
+                for key in counts:
+                    counts[key] += res.get(key, 0)
                 done = s + size
                 if progress:
                     progress(done, n)
@@ -232,9 +240,11 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
             if stop:
                 break
     return Estimate(preset.describe(), seed, done,
-                    {c: CriterionEstimate.from_count(c, counts[c], done) for c in criteria},
+                    {c: CriterionEstimate.from_count(c, counts[c], done,
+                                                     counts[UNDECIDED_PREFIX + c]) for c in criteria},
                     entropy_max_period)
 
 
 def _narrow_enough(counts, n, h) -> bool:
-    return all(CriterionEstimate.from_count(c, k, n).halfwidth <= h for c, k in counts.items())
+    return all(CriterionEstimate.from_count(c, k, n, counts[UNDECIDED_PREFIX + c]).halfwidth <= h
+               for c, k in counts.items() if not c.startswith(UNDECIDED_PREFIX))

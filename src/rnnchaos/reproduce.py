@@ -4,8 +4,9 @@ Every number comes from a resumable sweep (:mod:`rnnchaos.sweep`) under
 ``OUT/sweeps/...``, so an interrupted ``rnnchaos reproduce`` resumes.  Tables
 put the notebooks' reference test (faithful, defect included) next to the
 exact period-2 / period-3 / positive-entropy probabilities with 95% Wilson
-intervals.  Criteria the exact engine cannot decide yet (tanh) are shown as
-"pending", never replaced by a float guess.
+intervals.  Tanh networks are decided by the certified ball engine
+(:mod:`rnnchaos.certified`); networks it leaves undecided are counted apart and shown,
+and the interval becomes a bound, never a float guess.
 """
 from __future__ import annotations
 
@@ -171,7 +172,7 @@ def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
     for crit, width in groups:
         pts = sorted((r[xkey], r["p"], r["ci_low"], r["ci_high"]) for r in rows
                      if r["criterion"] == crit and (width is None or r["width"] == width)
-                     and not r["pending"])
+                     )
         if not pts:
             continue
         x, p, lo, hi = zip(*pts)
@@ -208,7 +209,7 @@ def _table_figure(rows, path: Path) -> None:
         for p in presets:
             r = _find(rows, p, col, crit)
             vals.append(100 * (r["p"] or 0.0) if r else 0.0)
-            errs.append(100 * (r["ci_high"] - r["ci_low"]) / 2 if r and not r["pending"] else 0.0)
+            errs.append(100 * (r["ci_high"] - r["ci_low"]) / 2 if r else 0.0)
         ax.bar(np.arange(len(presets)) + (j - 1.5) * width, vals, width, yerr=errs, label=crit)
     pub = [_published_value(PUBLISHED.get(p, {}).get(col.key)) for p in presets]
     ax.scatter(np.arange(len(presets)), [v if v is not None else np.nan for v in pub], color="k",
@@ -238,9 +239,10 @@ def _find(rows, preset, col: Column, crit):
 def _pct(r) -> str:
     if r is None:
         return "-"
-    if r["pending"]:
-        return "<i>pending</i>"
-    return f"{100 * r['p']:.2f}% <small>[{100 * r['ci_low']:.2f}, {100 * r['ci_high']:.2f}]</small>"
+    und = r.get("undecided") or 0
+    extra = f" <small>({und} undecided)</small>" if und else ""
+    return (f"{100 * r['p']:.2f}% <small>[{100 * r['ci_low']:.2f}, {100 * r['ci_high']:.2f}]"
+            f"</small>{extra}")
 
 
 PUBLISHED_N = 10_000
@@ -248,7 +250,7 @@ PUBLISHED_N = 10_000
 
 def agreement_z(published_pct: float, row: dict[str, Any] | None) -> float | None:
     """z score of (our reference-test proportion - published), both binomial (published n=10,000)."""
-    if row is None or row["pending"] or not row["n"]:
+    if row is None or not row["n"]:
         return None
     p0, p1, n1 = published_pct / 100, row["p"], row["n"]
     var = p0 * (1 - p0) / PUBLISHED_N + p1 * (1 - p1) / n1
@@ -308,9 +310,12 @@ Where it <b>differs</b>, the sampler we reconstructed from the notebooks' code a
 <code>rnnchaos.presets</code>: <code>as_coded</code>) is not the one that produced that cell, or
 the cell was produced by another copy of the notebook (two copies disagree on two cells); the
 exact columns next to it remain correct for the stated sampler.</p>
-<p>Where the exact engine cannot decide yet (tanh networks), the exact columns say
-<i>pending</i>: a later version certifies smooth maps with interval arithmetic; we never substitute
-a floating-point guess.</p>
+<p>Tanh networks are not piecewise linear: their exact columns are decided by the certified
+ball-arithmetic engine (rnnchaos.certified: interval Newton-style root isolation of
+f<sup>p</sup>(x) - x on an interval proven to hold every periodic orbit).  A network it cannot
+decide (tangency, precision, budget) is counted apart and shown as "undecided"; the interval
+then runs from the Wilson low end of the certified count to the Wilson high end of the count
+plus the undecided ones.  We never substitute a floating-point guess.</p>
 """
 
 

@@ -184,13 +184,10 @@ def _chunk_task(args):
 def _save_chunk(path: Path, arrays: dict, size: int, per_network: bool) -> None:
     import io
     payload = {"size": np.array(size)}
-    for c, v in arrays.items():
-        if v is None:
-            payload[f"pending__{c}"] = np.array(True)
-        else:
-            payload[f"count__{c}"] = np.array(int(np.sum(v)))
-            if per_network:
-                payload[f"net__{c}"] = np.asarray(v, dtype=bool)
+    for c, v in arrays.items():  # c may be "undecided__<criterion>" (smooth units)
+        payload[f"count__{c}"] = np.array(int(np.sum(v)))
+        if per_network:
+            payload[f"net__{c}"] = np.asarray(v, dtype=bool)
     buf = io.BytesIO()
     np.savez(buf, **payload)
     atomic_write_bytes(path, buf.getvalue())
@@ -300,20 +297,21 @@ def _assemble(cfg: SweepConfig, out: Path) -> Path:
     pa = require("pyarrow", "writing Parquet results")
     rows: dict[str, list] = {k: [] for k in ("preset", "width", "gain", "activation", "clip",
                                              "depth", "flavour", "criterion", "count", "n", "p",
-                                             "ci_low", "ci_high", "pending")}
+                                             "ci_low", "ci_high", "undecided")}
     nets: dict[str, list] = {"preset": [], "width": [], "gain": [], "index": []}
     nets.update({c: [] for c in cfg.criteria})
+    nets.update({f"undecided__{c}": [] for c in cfg.criteria})  # smooth units: counted apart
     for cell, name, k, g in cfg.cells():
-        counts: dict[str, int | None] = {c: 0 for c in cfg.criteria}
+        counts: dict[str, int] = {c: 0 for c in cfg.criteria}
+        undecided: dict[str, int] = {c: 0 for c in cfg.criteria}
         n = 0
         for start in range(0, cfg.n, cfg.chunk_size):
             with np.load(_chunk_path(out, cell, start)) as z:
                 size = int(z["size"])
                 for c in cfg.criteria:
-                    if f"pending__{c}" in z.files or counts[c] is None:
-                        counts[c] = None
-                    else:
-                        counts[c] += int(z[f"count__{c}"])
+                    counts[c] += int(z[f"count__{c}"])
+                    if f"count__undecided__{c}" in z.files:
+                        undecided[c] += int(z[f"count__undecided__{c}"])
                 if cfg.per_network:
                     nets["preset"].extend([name] * size)
                     nets["width"].extend([k] * size)
@@ -322,15 +320,18 @@ def _assemble(cfg: SweepConfig, out: Path) -> Path:
                     for c in cfg.criteria:
                         key = f"net__{c}"
                         nets[c].extend(z[key].tolist() if key in z.files else [None] * size)
+                        key = f"net__undecided__{c}"
+                        nets[f"undecided__{c}"].extend(z[key].tolist() if key in z.files
+                                                       else [False] * size)
             n += size
         for c in cfg.criteria:
-            est = CriterionEstimate.from_count(c, counts[c], n)
+            est = CriterionEstimate.from_count(c, counts[c], n, undecided[c])
             for key, val in (("preset", name), ("width", k), ("gain", g),
                              ("activation", cfg.activation), ("clip", cfg.clip),
                              ("depth", cfg.depth), ("flavour", cfg.flavour), ("criterion", c),
                              ("count", est.count), ("n", est.n), ("p", est.p),
                              ("ci_low", est.ci_low), ("ci_high", est.ci_high),
-                             ("pending", est.pending)):
+                             ("undecided", est.undecided)):
                 rows[key].append(val)
     atomic_write_table(out / RESULTS, pa.table(rows))
     if cfg.per_network:
