@@ -24,8 +24,10 @@ from flint import arb
 
 from .enclosures import BallMap, interval, range_of_line
 
-SHRINK_ROUNDS = 6
-SHRINK_PIECES = 16
+SHRINK_ROUNDS = 4
+SHRINK_PIECES = 6
+#: stop shrinking once a round removes less than this fraction of the width
+SHRINK_MIN_GAIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,10 @@ def smooth_invariant(bm: BallMap) -> SmoothInvariant:
         na, nb = max(a, _outward(img, False)), min(b, _outward(img, True))
         if not na <= nb:  # cannot happen: f(E) meets E since Per(f) contains a fixed point
             break
-        if nb - na > 0.98 * (b - a):
-            a, b = na, nb
-            break
+        gain = 1 - (nb - na) / (b - a) if b > a else 0.0
         a, b = na, nb
+        if gain < SHRINK_MIN_GAIN:
+            break
     margin = 2.0 ** -20 * max(b - a, 1e-6)
     return SmoothInvariant(a - margin, b + margin)
 

@@ -203,17 +203,36 @@ def check_max_period(max_period) -> int:
 
 # ---------------------------------------------------------------- monotonicity
 def monotonicity(bm: BallMap, inv: SmoothInvariant, pieces: int = MONOTONE_PIECES) -> int:
-    """+1 (strictly increasing on J), -1 (strictly decreasing) or 0 (not proven either)."""
-    sign = None
-    for i in range(pieces):
-        u = inv.lo + (inv.hi - inv.lo) * i / pieces
-        v = inv.hi if i == pieces - 1 else inv.lo + (inv.hi - inv.lo) * (i + 1) / pieces
-        _, d = bm.value_slope(interval(u, v))
-        s = 1 if d > 0 else (-1 if d < 0 else 0)
-        if s == 0 or (sign is not None and s != sign):
+    """+1 (strictly increasing on J), -1 (strictly decreasing) or 0 (not proven either).
+
+    A float grid proposes the direction (a grid on which f is not monotone means no
+    shortcut: nothing to prove); the proof is the derivative enclosure on every cell of an
+    adaptive subdivision of J (at most ``pieces`` cells deep-split), all of one strict sign."""
+    import numpy as np
+    xs = np.linspace(inv.lo, inv.hi, 65)
+    dy = np.diff(bm.net(xs))
+    if (dy > 0).all():
+        want = 1
+    elif (dy < 0).all():
+        want = -1
+    else:
+        return 0
+    stack, cells = [(inv.lo, inv.hi)], 0
+    while stack:
+        u, v = stack.pop()
+        cells += 1
+        if cells > 2 * pieces:
             return 0
-        sign = s
-    return sign or 0
+        _, d = bm.value_slope(interval(u, v))
+        if (d > 0 and want > 0) or (d < 0 and want < 0):
+            continue
+        if (d < 0 and want > 0) or (d > 0 and want < 0):
+            return 0
+        c = u + (v - u) * 0.5
+        if not u < c < v:
+            return 0
+        stack.extend([(c, v), (u, c)])
+    return want
 
 
 # ---------------------------------------------------------------- one period

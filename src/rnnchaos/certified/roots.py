@@ -61,8 +61,30 @@ def residual_at(bm: BallMap, n: int, x: float) -> arb:
     return y - ax
 
 
+def float_hints(net, n: int, lo: float, hi: float, grid: int = 97) -> list[float]:
+    """Proposed split points of [lo, hi] for :func:`isolate` (floating point, proposals
+    only): the grid points next to each local extremum of h_n and a bracket of one grid
+    cell on each side of each sign change, so that each proposed cell is either free of
+    roots or monotone around one root.  A bad proposal costs time, never correctness."""
+    import numpy as np
+    xs = np.linspace(lo, hi, grid)
+    y = xs
+    for _ in range(n):
+        y = net(y)
+    h = y - xs
+    cuts = set()
+    dh = np.diff(h)
+    turn = np.nonzero(np.signbit(dh[:-1]) != np.signbit(dh[1:]))[0] + 1
+    cuts.update(int(i) for i in turn)
+    change = np.nonzero(np.signbit(h[:-1]) != np.signbit(h[1:]))[0]
+    for i in change:
+        cuts.update((int(i) - 1, int(i) + 2))
+    pts = sorted(float(xs[i]) for i in cuts if 0 < i < grid - 1)
+    return pts
+
+
 def isolate(bm: BallMap, n: int, lo: float, hi: float, *, max_boxes: int = MAX_BOXES,
-            min_width: float | None = None):
+            min_width: float | None = None, hints: list[float] | None = None):
     """Root boxes and unresolved boxes of f^n(x) - x on [lo, hi] (see the module docstring).
 
     >>> from rnnchaos.model import ScalarRNN
@@ -75,7 +97,8 @@ def isolate(bm: BallMap, n: int, lo: float, hi: float, *, max_boxes: int = MAX_B
         min_width = max(hi - lo, 1e-300) * 2.0 ** -44
     roots: list[tuple[float, float]] = []
     unresolved: list[Unresolved] = []
-    stack = [(lo, hi)]
+    edges = [lo] + [x for x in (hints or []) if lo < x < hi] + [hi]
+    stack = [(a, b) for a, b in zip(edges, edges[1:]) if a < b][::-1]
     boxes = 0
     while stack:
         a, b = stack.pop()
