@@ -4,7 +4,7 @@ import json
 from rnnchaos.reproduce import COLUMNS, PUBLISHED, ROWS, Plan, reproduce
 
 TINY = Plan(table_n=60, width_n=60, widths=(2, 8), large_width_n=20, gain_n=60, gains=(0.5, 2.0),
-            gain_widths=(2,))
+            gain_widths=(2,), tanh_table_n=60, tanh_wide_table_n=8, tanh_width_n=20)
 
 
 def test_tiny_reproduction_writes_report(tmp_path):
@@ -14,10 +14,14 @@ def test_tiny_reproduction_writes_report(tmp_path):
     for png in ("table_width2_relu.png", "width.png", "gain.png"):
         assert (tmp_path / png).stat().st_size > 1000
     data = json.loads((tmp_path / "results.json").read_text())
+    # the width section has a tanh curve next to the ReLU one
+    assert {(r["activation"], r["width"]) for r in data["width"] if r["activation"] == "tanh"} \
+        == {("tanh", 2), ("tanh", 8)}
     cells = {(r["preset"], r["width"], r["activation"], r["clip"], r["depth"]) for r in data["tables"]}
     assert len(cells) == len(ROWS) * len(COLUMNS) + 1  # + network A
     for r in data["tables"]:
-        assert r["n"] == 60 and r["p"] is not None and "pending" not in r
+        n = 8 if r["activation"] == "tanh" and r["width"] > 8 else 60
+        assert r["n"] == n and r["p"] is not None and "pending" not in r
         assert 0 <= r["count"] and r["count"] + r["undecided"] <= r["n"]
         if r["activation"] != "tanh" or r["criterion"] == "reference_test":
             assert r["undecided"] == 0

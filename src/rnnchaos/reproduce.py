@@ -116,13 +116,27 @@ class Plan:
     gain_n: int
     gains: tuple[float, ...]
     gain_widths: tuple[int, ...]
+    #: tanh cells are decided by the ball-arithmetic engine (milliseconds per network, far
+    #: more at width 64): their own sample sizes, None = table_n / width_n
+    tanh_table_n: int | None = None
+    tanh_wide_table_n: int | None = None  # tanh cells of width > 8
+    tanh_width_n: int | None = None  # the tanh curve of the width section (widths <= 64)
 
 
 QUICK = Plan(table_n=5000, width_n=2000, widths=(2, 4, 8, 16, 32, 64, 128, 256), large_width_n=300,
-             gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gain_widths=(2,))
+             gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gain_widths=(2,),
+             tanh_table_n=1000, tanh_wide_table_n=150, tanh_width_n=150)
 FULL = Plan(table_n=10000, width_n=10000, widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
             large_width_n=2000, gain_n=10000, gains=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0),
-            gain_widths=(2, 16))
+            gain_widths=(2, 16), tanh_table_n=10000, tanh_wide_table_n=10000, tanh_width_n=2000)
+TANH_WIDTH_MAX = 64
+
+
+def _table_n(plan: Plan, col) -> int:
+    if col.activation != "tanh":
+        return plan.table_n
+    n = plan.tanh_wide_table_n if col.width > 8 else plan.tanh_table_n
+    return n or plan.table_n
 
 
 def _sweep(out: Path, name: str, workers: int, **kw) -> list[dict[str, Any]]:
@@ -136,7 +150,7 @@ def run_tables(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str,
     for col in COLUMNS:
         presets = ROWS + (("paper_a",) if col.key == "w2_relu" else ())
         rows += _sweep(out, f"table_{col.key}", workers, presets=presets, widths=[col.width],
-                       gains=[1.0], n=plan.table_n, seed=seed, activation=col.activation,
+                       gains=[1.0], n=_table_n(plan, col), seed=seed, activation=col.activation,
                        clip=col.clip, depth=col.depth)
     return rows
 
@@ -150,6 +164,11 @@ def run_width(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, 
     if large:
         rows += _sweep(out, "width_large", workers, presets=["paper_he"], widths=large,
                        gains=[1.0], n=plan.large_width_n, seed=seed, criteria=crit)
+    tanh_widths = [k for k in plan.widths if k <= TANH_WIDTH_MAX]
+    if tanh_widths:  # the same He networks with tanh units (certified ball engine)
+        rows += _sweep(out, "width_tanh", workers, presets=["paper_he"], widths=tanh_widths,
+                       gains=[1.0], n=plan.tanh_width_n or plan.width_n, seed=seed,
+                       criteria=crit, activation="tanh")
     return rows
 
 
@@ -167,16 +186,16 @@ def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
-    groups = sorted({(r["criterion"], r["width"] if xkey == "gain" else None) for r in rows},
-                    key=str)
-    for crit, width in groups:
+    groups = sorted({(r["criterion"], r["width"] if xkey == "gain" else None, r["activation"])
+                     for r in rows}, key=str)
+    for crit, width, act in groups:
         pts = sorted((r[xkey], r["p"], r["ci_low"], r["ci_high"]) for r in rows
                      if r["criterion"] == crit and (width is None or r["width"] == width)
-                     )
+                     and r["activation"] == act)
         if not pts:
             continue
         x, p, lo, hi = zip(*pts)
-        label = crit if width is None else f"{crit}, width {width}"
+        label = (crit if width is None else f"{crit}, width {width}") + f", {act}"
         for ax in axes:
             line, = ax.plot(x, p, marker="o", label=label)
             ax.fill_between(x, lo, hi, alpha=0.2, color=line.get_color())
@@ -332,7 +351,9 @@ def write_report(out: Path, mode: str, plan: Plan, seed: int, tables, width_rows
 td,th{{border:1px solid #bbb;padding:3px 6px;font-size:90%}} small{{color:#555}}</style></head><body>
 <h1>Reproduction of "On Scrambling Phenomena for Randomly Initialized Recurrent Networks"</h1>
 <p>rnnchaos {__version__}, mode <b>{mode}</b>, root seed {seed}, {seconds:.0f} s.
-Tables: {plan.table_n} networks per cell (the paper used 10,000), presets <code>as_coded</code>.
+Tables: {plan.table_n} networks per cell (the paper used 10,000; tanh cells:
+{plan.tanh_table_n or plan.table_n}, width 64: {plan.tanh_wide_table_n or plan.table_n}), presets
+<code>as_coded</code>.
 Network I of a cell is <code>rnnchaos sample --preset P --width K [--activation A] [--clip]
 [--depth D] --seed {seed} --index I</code>. Intervals are 95% Wilson intervals.
 positive_entropy: a minimal period up to 6 that is not a power of 2.</p>
@@ -341,12 +362,18 @@ positive_entropy: a minimal period up to 6 that is not a power of 2.</p>
 is iterated exactly; fixed points of f<sup>n</sup> on an interval proven to hold every periodic
 orbit give all periods. A floating-point filter with rigorous rounding-error bounds decides most
 networks; every network it cannot decide goes to the exact engine, and its verdicts are tested
-to equal the exact engine's.</p>
+to equal the exact engine's. Networks with tanh units are not piecewise linear: a ball-arithmetic engine (python-flint
+arb) isolates the roots of f<sup>p</sup>(x) - x with uniqueness proofs on an interval proven to hold
+every periodic orbit, and proves or excludes each period; what it cannot decide is counted apart
+as "undecided".</p>
 <h2>Probability tables</h2>
 <img src="table_width2_relu.png" alt="table figure">
 {_table_html(tables)}
 {EXPLANATION}
 <h2>Width: is the probability of chaos width-independent?</h2>
+<p>He networks, ReLU and (up to width {TANH_WIDTH_MAX}, {plan.tanh_width_n or plan.width_n}
+networks per width) tanh units; tanh verdicts certified in ball arithmetic, undecided networks
+counted apart (the band is then the bound described above).</p>
 <img src="width.png" alt="width figure">
 <h2>Gain: the order-to-chaos threshold</h2>
 <img src="gain.png" alt="gain figure">

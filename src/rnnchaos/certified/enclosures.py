@@ -127,18 +127,36 @@ class BallMap:
     def value(self, x: arb) -> arb:
         h = [x]
         for W, B, name, params in self.layers:
-            h = [_act(name, params, _dot(row, h, b), None)[0] for row, b in zip(W, B)]
+            if len(h) == 1:  # one input: z_i = w_i x + b_i (the first layer of a scalar map)
+                x0 = h[0]
+                zs = [row[0] * x0 + b for row, b in zip(W, B)]
+            else:
+                zs = [_dot(row, h, b) for row, b in zip(W, B)]
+            if name == "tanh":
+                h = [z.tanh() for z in zs]
+            else:
+                h = [_act(name, params, z, None)[0] for z in zs]
         return h[0]
 
     def value_slope(self, x: arb) -> tuple[arb, arb]:
         h, dh = [x], [arb(1)]
+        first = True
         for W, B, name, params in self.layers:
-            nh, ndh = [], []
-            for row, b in zip(W, B):
-                v, d = _act(name, params, _dot(row, h, b), _dot(row, dh, None))
-                nh.append(v)
-                ndh.append(d)
-            h, dh = nh, ndh
+            if len(h) == 1:
+                x0, d0 = h[0], dh[0]
+                zs = [row[0] * x0 + b for row, b in zip(W, B)]
+                dzs = [row[0] for row in W] if first else [row[0] * d0 for row in W]
+            else:
+                zs = [_dot(row, h, b) for row, b in zip(W, B)]
+                dzs = [_dot(row, dh, None) for row in W]
+            first = False
+            if name == "tanh":  # the common case, inlined: tanh' = 1 - tanh^2
+                h = [z.tanh() for z in zs]
+                dh = [dz * (1 - t ** 2) for t, dz in zip(h, dzs)]
+            else:
+                pairs = [_act(name, params, z, dz) for z, dz in zip(zs, dzs)]
+                h = [v for v, _ in pairs]
+                dh = [d for _, d in pairs]
         return h[0], dh[0]
 
     def iterate(self, box: arb, n: int) -> Iterates:
