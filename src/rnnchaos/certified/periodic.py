@@ -333,9 +333,11 @@ def certified_orbits(net, max_period: int, *, periods: Iterable[int] | None = No
     """Certified verdicts on minimal periods 1..max_period (or only ``periods``) of the
     scalar network ``net`` (any activations) on the whole real line.
 
-    ``shortcuts``: decide periods in the order 1, 2, 3, then the rest, skipping any period
-    Sharkovsky's theorem already settles (fast, for batches); otherwise every period is
-    decided on its own and Sharkovsky only fills in undecided ones.
+    Periods are decided in the order 1, 2, 3, then the rest; a period whose absence
+    Sharkovsky's theorem already implies is not searched (via 'sharkovsky').  With
+    ``shortcuts`` (batches) a period whose presence it implies is not searched either;
+    without, every period present gets its own orbit box, and Sharkovsky only fills in
+    periods left undecided.
 
     >>> from rnnchaos.model import ScalarRNN
     >>> f = ScalarRNN.from_dict({"layers": [{"weight": [[0.5]], "bias": [0.2],
@@ -360,16 +362,18 @@ def certified_orbits(net, max_period: int, *, periods: Iterable[int] | None = No
         if mono:
             notes.append(f"f is strictly {'increasing' if mono > 0 else 'decreasing'} on J: "
                          f"every period is {'1' if mono > 0 else '1 or 2'}")
-        order = wanted
-        if shortcuts:
-            order = sorted(wanted, key=lambda p: (p not in (1, 2, 3), p != 1, p != 2, p))
+        # 1 and 2 first: without period 2 no period >= 2 exists (Sharkovsky), the common case
+        order = sorted(wanted, key=lambda p: (p not in (1, 2, 3), p != 1, p != 2, p))
         for p in order:
             if p > 2 or (p == 2 and mono > 0):
                 if mono:
                     statuses[p] = PeriodStatus(p, NO, "monotone")
                     continue
-            if shortcuts and _settled(statuses, p):
-                statuses[p] = _settled(statuses, p)
+            settled = _settled(statuses, p)
+            # absences always propagate (a proof is a proof); presences only with shortcuts,
+            # so that without them every period present gets an orbit box of its own
+            if settled is not None and (shortcuts or settled.status == NO):
+                statuses[p] = settled
                 continue
             res = _decide_period(bm, inv, p, max_boxes)
             if res.status.status == UNDECIDED and prec < RETRY_PREC:
