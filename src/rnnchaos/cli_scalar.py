@@ -68,6 +68,19 @@ def cmd_entropy(args) -> int:
     n = _int_arg(args.max_iter, "--max-iter", 1, MAX_ITER)
     max_pieces = _int_arg(args.max_pieces, "--max-pieces", 1, 10 ** 9)
     net = _load(args.spec)
+    if not net.is_piecewise_linear:  # tanh / sigmoid: certified ball-arithmetic bounds
+        from .certified.entropy import smooth_entropy_bounds
+        out = smooth_entropy_bounds(net, n)
+        out["spec"] = args.spec
+        if args.json:
+            print(json.dumps(out))
+        else:
+            print(f"topological entropy of f = {args.spec}  (natural log, certified, smooth map)")
+            print(f"  lower = {out['lower']!r}  evidence: {out['lower_evidence']['description']}")
+            print(f"  upper = {out['upper']!r}  evidence: {out['upper_evidence']['description']}")
+            for note in out["notes"]:
+                print(f"  note: {note}")
+        return 0
     res = entropy_bounds(net, n, max_pieces=max_pieces)
     cert = res.lower_evidence.certificate
     if args.certificate:
