@@ -31,10 +31,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flint import arb
+from flint import arb, arb_mat
 
 from ..errors import SpecError
 
+#: layers at least this wide evaluate their affine part with arb_mat products
+WIDE = 8
 #: [0, 1] as a ball: the one-sided derivatives of relu and hardtanh at a kink lie in it.
 UNIT = arb(0.5, 0.5)
 
@@ -123,15 +125,41 @@ class BallMap:
                         [arb(float(b)) for b in layer.bias],
                         layer.activation.name, dict(layer.activation.params))
                        for layer in net.layers]
+        # wide layers: the affine part as arb_mat products (C loops; same ball semantics)
+        self.mats = [(arb_mat(W), arb_mat(len(B), 1, B), [row[0] for row in W])
+                     if max(len(W), len(W[0])) >= WIDE else None
+                     for W, B, _, _ in self.layers]
+
+    def _affine(self, li: int, h: list, dh: list | None, first: bool):
+        """(z, dz) lists of layer li for inputs h (and their slopes dh, or None)."""
+        W, B, _, _ = self.layers[li]
+        mats = self.mats[li]
+        if mats is not None:
+            Wm, Bm, col = mats
+            if len(h) == 1:
+                zs = (Wm * h[0] + Bm).entries()
+                if dh is None:
+                    return zs, None
+                return zs, (col if first else (Wm * dh[0]).entries())
+            zs = (Wm * arb_mat(len(h), 1, h) + Bm).entries()
+            if dh is None:
+                return zs, None
+            return zs, (Wm * arb_mat(len(dh), 1, dh)).entries()
+        if len(h) == 1:  # one input: z_i = w_i x + b_i (the first layer of a scalar map)
+            x0 = h[0]
+            zs = [row[0] * x0 + b for row, b in zip(W, B)]
+            if dh is None:
+                return zs, None
+            return zs, ([row[0] for row in W] if first else [row[0] * dh[0] for row in W])
+        zs = [_dot(row, h, b) for row, b in zip(W, B)]
+        if dh is None:
+            return zs, None
+        return zs, [_dot(row, dh, None) for row in W]
 
     def value(self, x: arb) -> arb:
         h = [x]
-        for W, B, name, params in self.layers:
-            if len(h) == 1:  # one input: z_i = w_i x + b_i (the first layer of a scalar map)
-                x0 = h[0]
-                zs = [row[0] * x0 + b for row, b in zip(W, B)]
-            else:
-                zs = [_dot(row, h, b) for row, b in zip(W, B)]
+        for li, (_, _, name, params) in enumerate(self.layers):
+            zs, _ = self._affine(li, h, None, li == 0)
             if name == "tanh":
                 h = [z.tanh() for z in zs]
             else:
@@ -140,16 +168,8 @@ class BallMap:
 
     def value_slope(self, x: arb) -> tuple[arb, arb]:
         h, dh = [x], [arb(1)]
-        first = True
-        for W, B, name, params in self.layers:
-            if len(h) == 1:
-                x0, d0 = h[0], dh[0]
-                zs = [row[0] * x0 + b for row, b in zip(W, B)]
-                dzs = [row[0] for row in W] if first else [row[0] * d0 for row in W]
-            else:
-                zs = [_dot(row, h, b) for row, b in zip(W, B)]
-                dzs = [_dot(row, dh, None) for row in W]
-            first = False
+        for li, (_, _, name, params) in enumerate(self.layers):
+            zs, dzs = self._affine(li, h, dh, li == 0)
             if name == "tanh":  # the common case, inlined: tanh' = 1 - tanh^2
                 h = [z.tanh() for z in zs]
                 dh = [dz * (1 - t ** 2) for t, dz in zip(h, dzs)]
