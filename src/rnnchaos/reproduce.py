@@ -125,7 +125,7 @@ class Plan:
 
 QUICK = Plan(table_n=5000, width_n=2000, widths=(2, 4, 8, 16, 32, 64, 128, 256), large_width_n=300,
              gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gain_widths=(2,),
-             tanh_table_n=1000, tanh_wide_table_n=150, tanh_width_n=150)
+             tanh_table_n=600, tanh_wide_table_n=60, tanh_width_n=80)
 FULL = Plan(table_n=10000, width_n=10000, widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
             large_width_n=2000, gain_n=10000, gains=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0),
             gain_widths=(2, 16), tanh_table_n=10000, tanh_wide_table_n=10000, tanh_width_n=2000)
