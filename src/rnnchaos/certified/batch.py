@@ -26,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 from flint import ctx
 
-from .enclosures import BallMap, interval
-from .invariant import smooth_invariant
+from .enclosures import BallMap
 from .periodic import (NO, PREC, UNDECIDED, YES, PeriodStatus, _classify_root, _settled,
                        certified_orbits)
 from .roots import isolate

@@ -26,7 +26,6 @@ much weaker for chaotic maps.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flint import ctx

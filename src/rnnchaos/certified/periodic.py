@@ -104,6 +104,10 @@ class SmoothReport:
     def status(self, p: int) -> str:
         return self.statuses[p].status
 
+    def period_status_list(self) -> list[str]:
+        """Statuses of periods 1, 2, ... in order."""
+        return [self.statuses[p].status for p in sorted(self.statuses)]
+
     @property
     def periods(self) -> list[int]:
         """Periods certified present."""
@@ -397,13 +401,6 @@ def _settled(statuses: dict[int, PeriodStatus], p: int) -> PeriodStatus | None:
         if s.status == NO and sharkovsky_key(p) < sharkovsky_key(q):
             return PeriodStatus(p, NO, "sharkovsky")
     return None
-
-
-def _report_status_list(self) -> list[str]:
-    return [self.statuses[p].status for p in sorted(self.statuses)]
-
-
-SmoothReport.period_status_list = _report_status_list
 
 
 # ---------------------------------------------------------------- Li-Yorke
