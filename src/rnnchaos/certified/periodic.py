@@ -56,7 +56,8 @@ MONOTONE_PIECES = 32
 @dataclass
 class PeriodStatus:
     """Verdict on minimal period ``period``; ``via``: 'orbit', 'exhaustive', 'monotone',
-    'sharkovsky'; ``reason`` and ``unresolved_width`` for undecided ones."""
+    'sharkovsky', 'ivt' (a fixed point by the intermediate value theorem on J, no box);
+    ``reason`` and ``unresolved_width`` for undecided ones."""
 
     period: int
     status: str
@@ -281,6 +282,10 @@ def _decide_period(bm: BallMap, inv: SmoothInvariant, p: int, max_boxes: int) ->
             unknown.append((a, b))
     if own:
         return _PeriodResult(PeriodStatus(p, YES, "orbit", roots=len(roots)), own)
+    if p == 1 and residual_at(bm, 1, inv.lo) > 0 and residual_at(bm, 1, inv.hi) < 0:
+        # a fixed point exists by the intermediate value theorem even when every root box
+        # is left unresolved (a tangency such as tanh(x) = x at 0)
+        return _PeriodResult(PeriodStatus(p, YES, "ivt", roots=len(roots)), [])
     if not unresolved and not unknown:
         return _PeriodResult(PeriodStatus(p, NO, "exhaustive", roots=len(roots)), [])
     reasons = sorted({u.reason for u in unresolved} | ({"precision"} if unknown else set()))
