@@ -277,7 +277,7 @@ def _decide_period(bm: BallMap, inv: SmoothInvariant, p: int, max_boxes: int) ->
     for a, b in roots:
         kind = _classify_root(bm, p, a, b)
         if kind == "p":
-            own.append(narrow(bm, p, a, b))
+            own.append(narrow(bm, p, a, b, rel=2.0 ** -26, steps=30))  # for the report only
         elif kind == "unknown":
             unknown.append((a, b))
     if own:
