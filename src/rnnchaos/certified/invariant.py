@@ -9,7 +9,9 @@ Construction.  E_1 is enclosed by propagating (-inf, inf) through the layers
 is bounded whatever its input, so an output layer of that kind, or any affine or relu
 layer over a bounded one, gives a bounded E_1.  Then a few rounds of
 E <- E intersected with (union over a subdivision of E of the enclosures of f(piece))
-shrink it (still a superset of Per by the lemma).  Finally J is E widened by a small
+shrink it (still a superset of Per by the lemma); on a piece where the derivative
+enclosure has one strict sign, f is strictly monotone and its image is the hull of the
+values at the two ends.  Finally J is E widened by a small
 margin, so that no periodic point sits on an end of J (a root on a box end is the one
 place where a sign test cannot decide).
 
@@ -24,10 +26,10 @@ from flint import arb
 
 from .enclosures import BallMap, interval, range_of_line
 
-SHRINK_ROUNDS = 4
+SHRINK_ROUNDS = 3
 SHRINK_PIECES = 6
 #: stop shrinking once a round removes less than this fraction of the width
-SHRINK_MIN_GAIN = 0.1
+SHRINK_MIN_GAIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,22 @@ def _outward(x: arb, up: bool) -> float:
     return math.nextafter(v, math.inf if up else -math.inf)
 
 
+def _piece_image(bm: BallMap, u: float, v: float) -> arb:
+    """An enclosure of f([u, v]): where the derivative enclosure has one strict sign f is
+    strictly monotone there and f([u, v]) is the hull of f(u) and f(v) (tight); otherwise
+    the natural enclosure meets the mean-value form."""
+    box = interval(u, v)
+    val, slope = bm.value_slope(box)
+    if slope > 0 or slope < 0:
+        return bm.value(arb(u)).union(bm.value(arb(v)))
+    mid = arb(box.mid())
+    mv = bm.value(mid) + slope * (box - mid)
+    try:
+        return val.intersection(mv)
+    except ValueError:  # only if one of them is NaN
+        return val if val.is_finite() else mv
+
+
 def smooth_invariant(bm: BallMap) -> SmoothInvariant:
     """J for the map of ``bm`` (see the module docstring).
 
@@ -76,8 +94,8 @@ def smooth_invariant(bm: BallMap) -> SmoothInvariant:
         edges[-1] = b
         img = None
         for u, v in zip(edges, edges[1:]):
-            it = bm.iterate(interval(u, v), 1)
-            img = it.values[1] if img is None else img.union(it.values[1])
+            piece = _piece_image(bm, u, v)
+            img = piece if img is None else img.union(piece)
         na, nb = max(a, _outward(img, False)), min(b, _outward(img, True))
         if not na <= nb:  # cannot happen: f(E) meets E since Per(f) contains a fixed point
             break
