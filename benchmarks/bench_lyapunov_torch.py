@@ -43,9 +43,18 @@ import numpy as np
 import torch
 
 from rnnchaos.dynamics.lyapunov import lyapunov_spectrum
-from rnnchaos.dynamics.lyapunov_torch import cholesky_qr2, lyapunov_spectrum_torch, to_device
-from rnnchaos.networks.vector import (HenonMap, LinearMap, build_vector_preset, sample_vector_batch,
-                             sample_vector_preset)
+from rnnchaos.dynamics.lyapunov_torch import (
+    cholesky_qr2,
+    lyapunov_spectrum_torch,
+    to_device,
+)
+from rnnchaos.networks.vector import (
+    HenonMap,
+    LinearMap,
+    build_vector_preset,
+    sample_vector_batch,
+    sample_vector_preset,
+)
 
 # (label, d, maps, k, dtype, steps on the device, issue's s/step (per map) or None)
 GPU_CASES = [

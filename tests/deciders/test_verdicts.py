@@ -215,11 +215,18 @@ def test_depth_3_goes_to_exact_engine():
     assert v.exact_fallback.all()
 
 
-def test_tanh_exact_criteria_pending_reference_computed():
+def test_tanh_exact_criteria_certified_reference_computed():
+    from rnnchaos.certified import YES, certified_orbits
     batch = sample_preset_batch(build_preset("paper_he", 2, activation="tanh", clip=True), 0, 0, 30)
     v = decide(batch)
-    assert v["period_3"] is None and v["period_2"] is None and v["positive_entropy"] is None
-    assert v.pending == EXACT_CRITERIA
+    for c in EXACT_CRITERIA:
+        assert v[c].dtype == bool and not (v[c] & v.undecided[c]).any()
+    for i in range(len(batch)):  # the batch path agrees with the single-network engine
+        rep = certified_orbits(batch.network(i), 6)
+        if not v.undecided["period_2"][i]:
+            assert v["period_2"][i] == (rep.status(2) == YES)
+        if not v.undecided["period_3"][i]:
+            assert v["period_3"][i] == (rep.status(3) == YES)
     assert v["reference_test"].dtype == bool and v.counts["reference_test"] is not None
     assert not v.exact_fallback.any()
 

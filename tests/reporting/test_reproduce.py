@@ -4,13 +4,13 @@ import json
 from rnnchaos.reporting.reproduce import COLUMNS, PUBLISHED, ROWS, Plan, reproduce
 
 TINY = Plan(table_n=60, widths=(2, 8, 16), width_tiers=((8, 60), (16, 20)), gain_n=60, gains=(0.5, 2.0),
-            gain_widths=(2,))
+            gain_widths=(2,), tanh_table_n=60, tanh_wide_table_n=8, tanh_width_n=20)
 
 
 def test_tiny_reproduction_writes_report(tmp_path):
     path = reproduce(tmp_path, seed=3, workers=1, plan=TINY, sections=False)
     html = path.read_text()
-    assert "Why the published numbers differ" in html and "pending" in html
+    assert "Why the published numbers differ" in html and "pending" not in html
     assert "Is P(Li-Yorke chaos) independent of width?" in html
     for png in ("table_width2_relu.png", "width.png", "gain.png"):
         assert (tmp_path / png).stat().st_size > 1000
@@ -18,11 +18,14 @@ def test_tiny_reproduction_writes_report(tmp_path):
     assert {t["criterion"] for t in data["width_trends"]} == {"period_2", "period_3", "positive_entropy"}
     cells = {(r["preset"], r["width"], r["activation"], r["clip"], r["depth"]) for r in data["tables"]}
     assert len(cells) == len(ROWS) * len(COLUMNS) + 1  # + network A
+    # the width section has a tanh curve next to the ReLU one
+    assert {r["width"] for r in data["width"] if r["activation"] == "tanh"} == {2, 8, 16}
     for r in data["tables"]:
-        if r["activation"] == "tanh" and r["criterion"] != "reference_test":
-            assert r["pending"] and r["p"] is None  # never a float guess
-        else:
-            assert not r["pending"] and r["n"] == 60
+        n = 8 if r["activation"] == "tanh" and r["width"] > 8 else 60
+        assert r["n"] == n and r["p"] is not None and "pending" not in r
+        assert 0 <= r["count"] and r["count"] + r["undecided"] <= r["n"]
+        if r["activation"] != "tanh" or r["criterion"] == "reference_test":
+            assert r["undecided"] == 0
     # every published number has a row to sit beside
     for preset, cols in PUBLISHED.items():
         for key in cols:
@@ -60,7 +63,7 @@ def _cells(preset, counts, n, widths=(2, 4, 8, 16)):
     from rnnchaos.studies.stats import wilson_interval
     return [{"preset": preset, "gain": 1.0, "criterion": "period_3", "width": k, "count": c, "n": n,
              "p": c / n, "ci_low": wilson_interval(c, n)[0], "ci_high": wilson_interval(c, n)[1],
-             "pending": False} for k, c in zip(widths, counts)]
+             "activation": "relu", "undecided": 0} for k, c in zip(widths, counts)]
 
 
 def test_width_section_says_what_the_trend_says():

@@ -47,10 +47,14 @@ def test_adaptive_stops_at_requested_halfwidth():
     assert (smaller.ci_high - smaller.ci_low) / 2 > 0.04  # it stopped at the first chunk that sufficed
 
 
-def test_tanh_exact_criteria_are_pending_not_guessed():
+def test_tanh_exact_criteria_are_certified_and_undecided_counted_apart():
     est = estimate(build_preset("paper_he", 2, activation="tanh", clip=True), seed=0, n=100)
-    assert est.criteria["period_3"].pending and est.criteria["period_3"].p is None
-    assert not est.criteria["reference_test"].pending
+    for c, e in est.criteria.items():
+        assert e.p is not None and 0 <= e.count and e.count + e.undecided <= e.n
+        lo, hi = wilson_interval(e.count, e.n)[0], wilson_interval(e.count + e.undecided, e.n)[1]
+        assert (e.ci_low, e.ci_high) == (lo, hi)
+    assert est.criteria["reference_test"].undecided == 0
+    assert "pending" not in json.dumps(est.to_json())
 
 
 @pytest.mark.parametrize("kw,field", [({"n": 0}, "n"), ({"n": None}, "n"),

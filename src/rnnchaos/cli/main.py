@@ -45,6 +45,11 @@ def _cmd_analyze(args) -> int:
     # million-piece f from its layers takes minutes, which looks like a hang
     explicit = args.max_pieces is not None
     net, pl = load_scalar_map(args.spec, args.max_pieces if explicit else ANALYZE_F_PIECES)
+    if pl is None:  # tanh / sigmoid: the certified ball-arithmetic engine
+        from ..certified import certified_orbits, smooth_summary
+        smooth = certified_orbits(net, args.max_period)
+        print(json.dumps(smooth.to_json()) if args.json else smooth_summary(smooth, f"f = {args.spec}"))
+        return 0
     rep = periodic_orbits(pl if pl is not None else net, args.max_period,
                           max_pieces=args.max_pieces if explicit else MAX_PIECES)
     if args.json:
@@ -125,10 +130,9 @@ def _cmd_estimate(args) -> int:
           f"{d['activation']}, clip {d['clip']}, depth {d['depth']}, gain {d['gain']}), "
           f"seed {est.seed}, networks 0..{est.n - 1}")
     for c, e in est.criteria.items():
-        if e.pending:
-            print(f"  {c:<17} pending (smooth activation: not decided exactly yet)")
-        else:
-            print(f"  {c:<17} {e.count:>8} / {e.n:<8} p = {e.p:.4f}  95% CI [{e.ci_low:.4f}, {e.ci_high:.4f}]")
+        und = f"  ({e.undecided} undecided, counted apart; bound)" if e.undecided else ""
+        print(f"  {c:<17} {e.count:>8} / {e.n:<8} p = {e.p:.4f}  95% CI [{e.ci_low:.4f}, "
+              f"{e.ci_high:.4f}]{und}")
     return 0
 
 

@@ -45,6 +45,24 @@ def finite_or_none(values) -> list[float | None]:
 
 
 # ------------------------------------------------------------------ entropy
+def _smooth_entropy(net, args) -> int:
+    from ..certified.entropy import smooth_entropy_bounds
+
+    if args.certificate is not None:
+        raise SpecError("--certificate", "certificates are written for piecewise-linear maps only")
+    out = smooth_entropy_bounds(net, args.max_iter)
+    out["spec"] = args.spec
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"topological entropy of f = {args.spec}  (natural log, certified, smooth map)")
+    print(f"  lower = {out['lower']!r}  evidence: {out['lower_evidence']['description']}")
+    print(f"  upper = {out['upper']!r}  evidence: {out['upper_evidence']['description']}")
+    for note in out["notes"]:
+        print(f"  note: {note}")
+    return 0
+
+
 def cmd_entropy(args) -> int:
     """Handler of ``rnnchaos entropy SPEC --max-iter N [--json]``: prints ``lower`` and ``upper``
     (nats per iteration) and their evidence; returns 0.  Example: ``rnnchaos entropy
@@ -56,7 +74,9 @@ def cmd_entropy(args) -> int:
     if args.certificate is not None:  # checked before the work, written after it
         certificate = check_output_file(args.certificate, "--certificate")
     net, pl = load_scalar_map(args.spec, args.max_pieces)
-    res = entropy_bounds(pl if pl is not None else net, args.max_iter, max_pieces=args.max_pieces)
+    if pl is None:  # tanh / sigmoid: certified ball-arithmetic bounds
+        return _smooth_entropy(net, args)
+    res = entropy_bounds(pl, args.max_iter, max_pieces=args.max_pieces)
     cert = res.lower_evidence.certificate
     if certificate is not None:
         if cert is None:

@@ -93,9 +93,10 @@ Where the code lives
 batch driver, the exact fallback).
 
 Networks the filter does not handle (depth 3, hardtanh hidden units, ...) go to the exact
-engine.  Networks with tanh or sigmoid anywhere get ``None`` ("pending") for the three
-exact criteria: the exact engine is piecewise-linear only, and a float guess is never
-returned; their reference test is computed as usual.
+engine.  Networks with tanh or sigmoid anywhere get the three exact criteria from the
+certified ball engine (:func:`rnnchaos.certified.batch.decide_smooth`: a float filter
+proposes, ball arithmetic decides); what it cannot decide is marked undecided
+(``Verdicts.undecided``), never guessed; their reference test is computed as usual.
 """
 from __future__ import annotations
 
@@ -246,8 +247,10 @@ class Verdicts:
     """Per-network verdicts of :func:`decide`.
 
     ``arrays[c]`` is a boolean array (one entry per network) for each requested criterion
-    ``c``, or ``None`` when ``c`` is pending (an exact criterion on a network with tanh or
-    sigmoid units).  ``exact_fallback[i]`` says network ``i`` was decided by the exact
+    ``c`` (True: certified yes).  For networks with tanh or sigmoid units the exact criteria
+    come from the certified ball engine (:mod:`rnnchaos.certified.batch`), and the networks it
+    leaves undecided are marked in ``undecided[c]`` (and are False in ``arrays[c]``).
+    ``exact_fallback[i]`` says network ``i`` was decided by the exact
     engine because the float filter could not decide it (or does not handle its
     architecture).  ``verdicts["period_3"]`` is ``verdicts.arrays["period_3"]``.
 
@@ -262,6 +265,9 @@ class Verdicts:
     exact_fallback: np.ndarray
     entropy_max_period: int
     window: float | None = None
+    #: per criterion, networks the certified (ball) engine left undecided (smooth units only);
+    #: they are False in ``arrays`` and must be counted apart, never as a verdict
+    undecided: dict[str, np.ndarray] | None = None
 
     def __getitem__(self, criterion: str) -> np.ndarray | None:
         if criterion not in self.arrays:
@@ -279,13 +285,14 @@ class Verdicts:
         return len(self.exact_fallback)
 
     @property
-    def counts(self) -> dict[str, int | None]:
-        """Number of networks satisfying each criterion (None: pending)."""
-        return {c: None if v is None else int(np.count_nonzero(v)) for c, v in self.arrays.items()}
+    def counts(self) -> dict[str, int]:
+        """Number of networks certified to satisfy each criterion."""
+        return {c: int(np.count_nonzero(v)) for c, v in self.arrays.items()}
 
     @property
-    def pending(self) -> tuple[str, ...]:
-        return tuple(c for c, v in self.arrays.items() if v is None)
+    def undecided_counts(self) -> dict[str, int]:
+        """Number of networks left undecided per criterion (0 for piecewise-linear batches)."""
+        return {c: int(np.count_nonzero(v)) for c, v in (self.undecided or {}).items()}
 
     @property
     def n_exact_fallback(self) -> int:
@@ -381,7 +388,8 @@ def decide(batch: NetworkBatch, criteria: Sequence[str] = CRITERIA, *, entropy_m
 
     Networks the float filter cannot decide are sent to
     :func:`~rnnchaos.exact.periodic.periodic_orbits` (``Verdicts.exact_fallback``).  Exact criteria
-    of networks with tanh or sigmoid units are pending (``None``).  Bad arguments raise
+    of networks with tanh or sigmoid units come from the certified ball engine (undecided ones
+    in ``Verdicts.undecided``).  Bad arguments raise
     :class:`~rnnchaos.errors.SpecError` naming the field.
 
     >>> from rnnchaos.networks.batch import sample_preset_batch
@@ -402,11 +410,15 @@ def decide(batch: NetworkBatch, criteria: Sequence[str] = CRITERIA, *, entropy_m
     nb = len(batch)
     arrays: dict[str, np.ndarray | None] = {}
     fallback = np.zeros(nb, dtype=bool)
+    undecided_by: dict[str, np.ndarray] = {}
     exact = [c for c in criteria if c in EXACT_CRITERIA]
     if exact:
-        if not batch.is_piecewise_linear:
+        if not batch.is_piecewise_linear:  # tanh / sigmoid: float filter + ball engine
+            from ..certified.batch import decide_smooth
+            codes_smooth = decide_smooth(batch, exact, entropy_max_period=n_max)
             for c in exact:
-                arrays[c] = None
+                arrays[c] = codes_smooth[c] == 1
+                undecided_by[c] = codes_smooth[c] == -1
         else:
             need3 = "period_3" in exact
             needE = "positive_entropy" in exact
@@ -432,7 +444,8 @@ def decide(batch: NetworkBatch, criteria: Sequence[str] = CRITERIA, *, entropy_m
         from .reference import reference_test
         arrays["reference_test"] = reference_test(batch, window)
     ordered = {c: arrays[c] for c in criteria}
-    return Verdicts(criteria, ordered, fallback, n_max, window)
+    undecided = {c: undecided_by.get(c, np.zeros(nb, dtype=bool)) for c in criteria}
+    return Verdicts(criteria, ordered, fallback, n_max, window, undecided)
 
 
 __all__ = ["CRITERIA", "Verdicts", "decide", "fast_verdicts", "sharkovsky_weakest_non_power_of_two"]

@@ -4,8 +4,9 @@ Every number comes from a resumable sweep (:mod:`rnnchaos.studies.sweep`) under
 ``OUT/sweeps/...``, so an interrupted ``rnnchaos reproduce`` resumes.  Tables
 put the notebooks' reference test (faithful, defect included) next to the
 exact period-2 / period-3 / positive-entropy probabilities with 95% Wilson
-intervals.  Criteria the exact engine cannot decide yet (tanh) are shown as
-"pending", never replaced by a float guess.
+intervals.  Tanh networks are decided by the certified ball engine
+(:mod:`rnnchaos.certified`); networks it leaves undecided are counted apart and shown,
+and the interval becomes a bound, never a float guess.
 """
 from __future__ import annotations
 
@@ -121,6 +122,11 @@ class Plan:
     gain_widths: tuple[int, ...]
     width_rows: tuple[str, ...] = ("paper_he",)
     width_gains: tuple[float, ...] = (1.0,)
+    #: tanh cells are decided by the ball-arithmetic engine (milliseconds per network, far
+    #: more at width 64): their own sample sizes, None = table_n
+    tanh_table_n: int | None = None
+    tanh_wide_table_n: int | None = None  # tanh cells of width > 8
+    tanh_width_n: int | None = None  # the tanh curve of the width section (widths <= 64)
 
 
 #: The paper's ReLU rows whose width dependence is tested (tanh rows join once decided).
@@ -128,11 +134,15 @@ WIDTH_ROWS = ("paper_row1", "paper_he", "paper_he_u", "paper_glorot")
 # quick: about a minute of width study on 2 cores, resolving P(period 3) down to ~1e-5 at width 64
 QUICK = Plan(table_n=5000, widths=(2, 4, 8, 16, 32, 64, 128, 256),
              width_tiers=((16, 1_000_000), (64, 400_000), (256, 100_000)),
-             gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gain_widths=(2,))
+             gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gain_widths=(2,),
+             tanh_table_n=600, tanh_wide_table_n=60, tanh_width_n=80)
 FULL = Plan(table_n=10000, widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
             width_tiers=((64, 10_000_000), (4096, 1_000_000)), gain_n=10000,
             gains=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0), gain_widths=(2, 16),
-            width_rows=WIDTH_ROWS, width_gains=(0.5, 1.0, 2.0, 4.0))
+            width_rows=WIDTH_ROWS, width_gains=(0.5, 1.0, 2.0, 4.0),
+            tanh_table_n=10000, tanh_wide_table_n=10000, tanh_width_n=2000)
+#: The tanh curve of the width section stops here (the ball engine's cost grows with width).
+TANH_WIDTH_MAX = 64
 #: Networks per chunk of the width sweeps (whole blocks; 10^7-network cells in 153 chunks).
 WIDTH_CHUNK = 64 * 1024
 WIDTH_CRITERIA = ("period_2", "period_3", "positive_entropy")
@@ -144,12 +154,19 @@ def _sweep(out: Path, name: str, workers: int, **kw) -> list[dict[str, Any]]:
     return read_results(out / "sweeps" / name)
 
 
+def _table_n(plan: Plan, col: Column) -> int:
+    if col.activation != "tanh":
+        return plan.table_n
+    n = plan.tanh_wide_table_n if col.width > 8 else plan.tanh_table_n
+    return n or plan.table_n
+
+
 def run_tables(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, Any]]:
     rows = []
     for col in COLUMNS:
         presets = ROWS + (("paper_a",) if col.key == "w2_relu" else ())
         rows += _sweep(out, f"table_{col.key}", workers, presets=presets, widths=[col.width],
-                       gains=[1.0], n=plan.table_n, seed=seed, activation=col.activation,
+                       gains=[1.0], n=_table_n(plan, col), seed=seed, activation=col.activation,
                        clip=col.clip, depth=col.depth)
     return rows
 
@@ -165,6 +182,11 @@ def run_width(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, 
             rows += _sweep(out, f"width_to_{top}", workers, presets=list(plan.width_rows),
                            widths=widths, gains=list(plan.width_gains), n=n, seed=seed,
                            criteria=WIDTH_CRITERIA, chunk_size=min(WIDTH_CHUNK, n))
+    tanh_widths = [k for k in plan.widths if k <= TANH_WIDTH_MAX]
+    if tanh_widths and plan.tanh_width_n:  # He networks with tanh units (certified ball engine)
+        rows += _sweep(out, "width_tanh", workers, presets=["paper_he"], widths=tanh_widths,
+                       gains=[1.0], n=plan.tanh_width_n, seed=seed, criteria=WIDTH_CRITERIA,
+                       activation="tanh")
     return rows
 
 
@@ -180,16 +202,16 @@ def _curve_figure(rows, xkey, path: Path, title: str, logx: bool) -> None:
     plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
-    groups = sorted({(r["criterion"], r["width"] if xkey == "gain" else None) for r in rows},
-                    key=str)
-    for crit, width in groups:
+    groups = sorted({(r["criterion"], r["width"] if xkey == "gain" else None, r["activation"])
+                     for r in rows}, key=str)
+    for crit, width, act in groups:
         pts = sorted((r[xkey], r["p"], r["ci_low"], r["ci_high"]) for r in rows
                      if r["criterion"] == crit and (width is None or r["width"] == width)
-                     and not r["pending"])
+                     and r["activation"] == act)
         if not pts:
             continue
         x, p, lo, hi = zip(*pts)
-        label = crit if width is None else f"{crit}, width {width}"
+        label = (crit if width is None else f"{crit}, width {width}") + f", {act}"
         for ax in axes:
             line, = ax.plot(x, p, marker="o", label=label)
             ax.fill_between(x, lo, hi, alpha=0.2, color=line.get_color())
@@ -220,7 +242,7 @@ def _table_figure(rows, path: Path) -> None:
         for p in presets:
             r = _find(rows, p, col, crit)
             vals.append(100 * (r["p"] or 0.0) if r else 0.0)
-            errs.append(100 * (r["ci_high"] - r["ci_low"]) / 2 if r and not r["pending"] else 0.0)
+            errs.append(100 * (r["ci_high"] - r["ci_low"]) / 2 if r else 0.0)
         ax.bar(np.arange(len(presets)) + (j - 1.5) * width, vals, width, yerr=errs, label=crit)
     pub = [_published_value(PUBLISHED.get(p, {}).get(col.key)) for p in presets]
     ax.scatter(np.arange(len(presets)), [v if v is not None else np.nan for v in pub], color="k",
@@ -256,9 +278,9 @@ def width_trends(rows) -> list[dict[str, Any]]:
     from ..studies.stats import proportion_trend
 
     groups: dict[tuple, list] = {}
-    for r in rows:
-        if not r["pending"]:
-            groups.setdefault((r["preset"], r["gain"], r["criterion"]), []).append(r)
+    for r in rows:  # a tanh curve is its own row beside the ReLU one
+        row = r["preset"] if r["activation"] != "tanh" else f"{r['preset']} (tanh)"
+        groups.setdefault((row, r["gain"], r["criterion"]), []).append(r)
     out = []
     for (preset, gain, crit), cells in sorted(groups.items()):
         cells = sorted(cells, key=lambda r: r["width"])
@@ -362,9 +384,10 @@ with a 95% sandwich interval, and the Cochran-Armitage test of no trend.</p>
 def _pct(r) -> str:
     if r is None:
         return "-"
-    if r["pending"]:
-        return "<i>pending</i>"
-    return f"{100 * r['p']:.2f}% <small>[{100 * r['ci_low']:.2f}, {100 * r['ci_high']:.2f}]</small>"
+    und = r.get("undecided") or 0
+    extra = f" <small>({und} undecided)</small>" if und else ""
+    return (f"{100 * r['p']:.2f}% <small>[{100 * r['ci_low']:.2f}, {100 * r['ci_high']:.2f}]"
+            f"</small>{extra}")
 
 
 PUBLISHED_N = 10_000
@@ -372,7 +395,7 @@ PUBLISHED_N = 10_000
 
 def agreement_z(published_pct: float, row: dict[str, Any] | None) -> float | None:
     """z score of (our reference-test proportion - published), both binomial (published n=10,000)."""
-    if row is None or row["pending"] or not row["n"]:
+    if row is None or not row["n"]:
         return None
     p0, p1, n1 = published_pct / 100, row["p"], row["n"]
     var = p0 * (1 - p0) / PUBLISHED_N + p1 * (1 - p1) / n1
@@ -432,9 +455,12 @@ Where it <b>differs</b>, the sampler we reconstructed from the notebooks' code a
 <code>rnnchaos.networks.presets</code>: <code>as_coded</code>) is not the one that produced that cell, or
 the cell was produced by another copy of the notebook (two copies disagree on two cells); the
 exact columns next to it remain correct for the stated sampler.</p>
-<p>Where the exact engine cannot decide yet (tanh networks), the exact columns say
-<i>pending</i>: a later version certifies smooth maps with interval arithmetic; we never substitute
-a floating-point guess.</p>
+<p>Tanh networks are not piecewise linear: their exact columns are decided by the certified
+ball-arithmetic engine (rnnchaos.certified: root isolation of f<sup>p</sup>(x) - x with
+uniqueness proofs on an interval proven to hold every periodic orbit).  A network it cannot
+decide (tangency, precision, budget) is counted apart and shown as "undecided"; the interval
+then runs from the Wilson low end of the certified count to the Wilson high end of the count
+plus the undecided ones.  We never substitute a floating-point guess.</p>
 """
 
 
@@ -451,7 +477,9 @@ def write_report(out: Path, mode: str, plan: Plan, seed: int, tables, width_rows
 td,th{{border:1px solid #bbb;padding:3px 6px;font-size:90%}} small{{color:#555}}</style></head><body>
 <h1>Reproduction of "On Scrambling Phenomena for Randomly Initialized Recurrent Networks"</h1>
 <p>rnnchaos {__version__}, mode <b>{mode}</b>, root seed {seed}, {seconds:.0f} s.
-Tables: {plan.table_n} networks per cell (the paper used 10,000), presets <code>as_coded</code>.
+Tables: {plan.table_n} networks per cell (the paper used 10,000; tanh cells:
+{plan.tanh_table_n or plan.table_n}, tanh width 64: {plan.tanh_wide_table_n or plan.table_n}), presets
+<code>as_coded</code>.
 Network I of a cell is <code>rnnchaos sample --preset P --width K [--activation A] [--clip]
 [--depth D] --seed {seed} --index I</code>. Intervals are 95% Wilson intervals.
 positive_entropy: a minimal period up to 6 that is not a power of 2.</p>

@@ -32,30 +32,30 @@ DEFAULT_MAX_N = 10_000_000
 
 @dataclass
 class CriterionEstimate:
-    """count/n networks satisfy the criterion; 95% Wilson interval [ci_low, ci_high].
-
-    ``pending`` marks a criterion the exact engine cannot decide yet (smooth
-    activations): count, p and the interval are then None.
+    """count/n networks are certified to satisfy the criterion; ``undecided`` more could not
+    be decided (smooth units, ball engine: tangency, precision or budget) and are counted
+    apart.  [ci_low, ci_high] is a 95% bound: the Wilson low end of ``count`` to the Wilson
+    high end of ``count + undecided`` (the Wilson interval itself when nothing is undecided).
     """
 
     criterion: str
-    count: int | None
+    count: int
     n: int
     p: float | None
-    ci_low: float | None
-    ci_high: float | None
-    pending: bool = False
+    ci_low: float
+    ci_high: float
+    undecided: int = 0
 
     @classmethod
-    def from_count(cls, criterion: str, count: int | None, n: int) -> "CriterionEstimate":
-        if count is None:
-            return cls(criterion, None, n, None, None, None, pending=True)
-        lo, hi = wilson_interval(count, n)
-        return cls(criterion, count, n, count / n if n else None, lo, hi)
+    def from_count(cls, criterion: str, count: int, n: int,
+                   undecided: int = 0) -> "CriterionEstimate":
+        lo = wilson_interval(count, n)[0]
+        hi = wilson_interval(count + undecided, n)[1]
+        return cls(criterion, count, n, count / n if n else None, lo, hi, undecided)
 
     @property
     def halfwidth(self) -> float:
-        return 0.0 if self.pending else (self.ci_high - self.ci_low) / 2
+        return (self.ci_high - self.ci_low) / 2
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -99,6 +99,10 @@ def _task_ranges(preset, start: int, count: int):
         start = stop
 
 
+#: Key prefix of the undecided counts/arrays of a criterion in chunk results.
+UNDECIDED_PREFIX = "undecided__"
+
+
 def _decide_range(preset, seed, start, count, criteria, entropy_max_period):
     from ..deciders.verdicts import decide
     from ..networks.batch import sample_preset_batch
@@ -110,7 +114,8 @@ def _decide_range(preset, seed, start, count, criteria, entropy_max_period):
 
 def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
                    entropy_max_period: int = 6) -> dict[str, Any]:
-    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending.
+    """Verdict arrays (bool, one per network start .. start+count-1) per criterion, and under
+    ``"undecided__" + criterion`` the networks left undecided (smooth units only).
 
     Sampled and decided a task at a time (:func:`task_size`), so memory stays bounded.
     """
@@ -118,24 +123,27 @@ def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence
 
     parts = [_decide_range(preset, seed, s, c, criteria, entropy_max_period)
              for s, c in _task_ranges(preset, start, count)]
-    return {c: None if parts[0][c] is None else np.concatenate([v[c] for v in parts])
-            for c in criteria}
+    out = {c: np.concatenate([v[c] for v in parts]) for c in criteria}
+    out.update({UNDECIDED_PREFIX + c: np.concatenate([v.undecided[c] for v in parts])
+                for c in criteria})
+    return out
 
 
 def count_chunk(preset, seed: int, start: int, count: int, criteria: Sequence[str],
-                entropy_max_period: int = 6) -> dict[str, int | None]:
-    """Number of networks start .. start+count-1 satisfying each criterion (None: pending).
+                entropy_max_period: int = 6) -> dict[str, int]:
+    """Number of networks start .. start+count-1 satisfying each criterion (and, under
+    ``"undecided__" + criterion``, left undecided).
 
     Sampling, deciding and counting fused a task at a time (:func:`task_size`); only
     the counts leave.  Any start/count works; block-aligned ones draw every block once.
     """
-    counts: dict[str, int | None] = {c: 0 for c in criteria}
+    counts = dict.fromkeys([*criteria, *(UNDECIDED_PREFIX + c for c in criteria)], 0)
     for s, c in _task_ranges(preset, start, count):
-        verdicts = _decide_range(preset, seed, s, c, criteria, entropy_max_period).counts
-        for criterion in criteria:
-            k = verdicts[criterion]
-            counts[criterion] = None if k is None or counts[criterion] is None \
-                else counts[criterion] + k
+        verdicts = _decide_range(preset, seed, s, c, criteria, entropy_max_period)
+        for criterion, k in verdicts.counts.items():
+            counts[criterion] += k
+        for criterion, k in verdicts.undecided_counts.items():
+            counts[UNDECIDED_PREFIX + criterion] += k
     return counts
 
 
@@ -217,23 +225,25 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
     total = n if n is not None else max_n
     tasks = [(preset, seed, start, min(chunk_size, total - start), criteria, entropy_max_period)
              for start in range(0, total, chunk_size)]
-    counts: dict[str, int | None] = {c: 0 for c in criteria}
+    counts = dict.fromkeys([*criteria, *(UNDECIDED_PREFIX + c for c in criteria)], 0)
     done = 0
     with executor_for(workers) as executor:
         # ordered: the adaptive stop sees blocks in index order whatever the executor
         for i, res in run_tasks(executor, _run_chunk, tasks, ordered=True,
                                 labels=[f"networks {t[2]}..{t[2] + t[3] - 1}" for t in tasks]):
-            for c in criteria:
-                counts[c] = None if res[c] is None or counts[c] is None else counts[c] + res[c]
+            for key in counts:
+                counts[key] += res[key]
             done = tasks[i][2] + tasks[i][3]
             if progress:
                 progress(done, n)
             if ci_halfwidth is not None and _narrow_enough(counts, done, ci_halfwidth):
                 break
     return Estimate(preset.describe(), seed, done,
-                    {c: CriterionEstimate.from_count(c, counts[c], done) for c in criteria},
+                    {c: CriterionEstimate.from_count(c, counts[c], done, counts[UNDECIDED_PREFIX + c])
+                     for c in criteria},
                     entropy_max_period)
 
 
 def _narrow_enough(counts, n, h) -> bool:
-    return all(CriterionEstimate.from_count(c, k, n).halfwidth <= h for c, k in counts.items())
+    return all(CriterionEstimate.from_count(c, k, n, counts[UNDECIDED_PREFIX + c]).halfwidth <= h
+               for c, k in counts.items() if not c.startswith(UNDECIDED_PREFIX))

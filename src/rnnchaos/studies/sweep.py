@@ -41,6 +41,7 @@ from ..errors import SpecError
 from ..networks.presets import SEEDING_CONTRACT, SEEDING_TEXT
 from .montecarlo import (
     DEFAULT_CHUNK,
+    UNDECIDED_PREFIX,
     CriterionEstimate,
     chunk_verdicts,
     probe_first_network,
@@ -183,16 +184,13 @@ def _chunk_task(block: _Block):
 
 
 def _chunk_arrays(arrays: dict, per_network: bool) -> dict[str, np.ndarray]:
-    """What a chunk file keeps of a block's verdicts: counts, pending flags, and the
-    verdicts themselves with ``per_network``."""
+    """What a chunk file keeps of a block's verdicts: counts (of "undecided__<criterion>"
+    too, for smooth units), and the verdicts themselves with ``per_network``."""
     payload = {}
     for c, v in arrays.items():
-        if v is None:
-            payload[f"pending__{c}"] = np.array(True)
-        else:
-            payload[f"count__{c}"] = np.array(int(np.sum(v)))
-            if per_network:
-                payload[f"net__{c}"] = np.asarray(v, dtype=bool)
+        payload[f"count__{c}"] = np.array(int(np.sum(v)))
+        if per_network:
+            payload[f"net__{c}"] = np.asarray(v, dtype=bool)
     return payload
 
 
@@ -247,37 +245,34 @@ def _assemble(cfg: SweepConfig, store: ChunkStore) -> Path:
     pa = require("pyarrow", "writing Parquet results")
     rows: dict[str, list] = {k: [] for k in ("preset", "width", "gain", "activation", "clip",
                                              "depth", "flavour", "criterion", "count", "n", "p",
-                                             "ci_low", "ci_high", "pending")}
+                                             "ci_low", "ci_high", "undecided")}
     nets: dict[str, list] = {"preset": [], "width": [], "gain": [], "index": []}
     nets.update({c: [] for c in cfg.criteria})
+    nets.update({UNDECIDED_PREFIX + c: [] for c in cfg.criteria})  # smooth units: counted apart
     for cell, name, k, g in cfg.cells():
-        counts: dict[str, int | None] = {c: 0 for c in cfg.criteria}
+        counts = dict.fromkeys([*cfg.criteria, *(UNDECIDED_PREFIX + c for c in cfg.criteria)], 0)
         n = 0
         for start in range(0, cfg.n, cfg.chunk_size):
             size = min(cfg.chunk_size, cfg.n - start)
             z = store.load(cell, start, size)
-            for c in cfg.criteria:
-                if f"pending__{c}" in z or counts[c] is None:
-                    counts[c] = None
-                else:
-                    counts[c] += int(z[f"count__{c}"])
+            for c in counts:
+                counts[c] += int(z[f"count__{c}"])
             if cfg.per_network:
                 nets["preset"].extend([name] * size)
                 nets["width"].extend([k] * size)
                 nets["gain"].extend([g] * size)
                 nets["index"].extend(range(start, start + size))
-                for c in cfg.criteria:
-                    key = f"net__{c}"
-                    nets[c].extend(z[key].tolist() if key in z else [None] * size)
+                for c in nets.keys() - {"preset", "width", "gain", "index"}:
+                    nets[c].extend(z[f"net__{c}"].tolist())
             n += size
         for c in cfg.criteria:
-            est = CriterionEstimate.from_count(c, counts[c], n)
+            est = CriterionEstimate.from_count(c, counts[c], n, counts[UNDECIDED_PREFIX + c])
             for key, val in (("preset", name), ("width", k), ("gain", g),
                              ("activation", cfg.activation), ("clip", cfg.clip),
                              ("depth", cfg.depth), ("flavour", cfg.flavour), ("criterion", c),
                              ("count", est.count), ("n", est.n), ("p", est.p),
                              ("ci_low", est.ci_low), ("ci_high", est.ci_high),
-                             ("pending", est.pending)):
+                             ("undecided", est.undecided)):
                 rows[key].append(val)
     atomic_write_table(store.root / RESULTS, pa.table(rows))
     if cfg.per_network:
