@@ -7,15 +7,14 @@ with dyadic weights (ties, continua, fixed points on kinks) and exactly known ma
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
 from rnnchaos import SpecError
 from rnnchaos.deciders.reference import (
     notebook_loop_reference_test,
-    reference_grid,
     reference_counts,
+    reference_grid,
     reference_test,
 )
 from rnnchaos.deciders.verdicts import (

@@ -314,3 +314,32 @@ def test_every_scheme_has_a_docstring_with_its_convention():
         assert "fan" in doc.lower(), name
         if name not in ("ones", "zeros", "orthogonal"):
             assert "std" in doc, name
+
+
+@pytest.mark.parametrize("spec,shape", [("he_normal", (3, 2)), ("he_uniform", (2,)),
+                                        ("glorot_normal", (2, 3)), ("glorot_uniform", (4,)),
+                                        ("lecun_normal", (3, 3)), ("normal(std=0.3, mean=1)", (2,)),
+                                        ("uniform(-1, 2)", (2, 2)), ("truncated_normal(std=1, a=0.5, b=2)", (3,)),
+                                        ("ones", (2,)), ("zeros", (2, 1)), ("orthogonal", (3, 2)),
+                                        ("orthogonal", (2, 4))])
+def test_stack_sampler_equals_consecutive_single_draws_and_pieces(spec, shape):
+    scheme = parse_scheme(spec)
+    sampler = scheme.stack_sampler(shape, FAN_IN, FAN_OUT, 1.5)
+    stack = sampler(np.random.default_rng(3), 7)
+    rng = np.random.default_rng(3)
+    singles = np.array([scheme.draw(rng, shape, FAN_IN, FAN_OUT, 1.5) for _ in range(7)])
+    assert stack.shape == (7, *shape)
+    # QR of a stack may round differently from QR of one matrix; the elementwise schemes may not
+    tol = 1e-12 if scheme.name == "orthogonal" else 0.0
+    np.testing.assert_allclose(stack, singles, rtol=tol, atol=tol)
+    rng = np.random.default_rng(3)
+    np.testing.assert_allclose(np.concatenate([sampler(rng, 3), sampler(rng, 4)]), stack, rtol=tol, atol=tol)
+
+
+def test_stack_sampler_validates_once_at_construction():
+    with pytest.raises(SpecError) as info:
+        parse_scheme("orthogonal").stack_sampler((3,), 1, 3)
+    assert info.value.field == "orthogonal"
+    with pytest.raises(SpecError) as info:
+        parse_scheme("he_normal").stack_sampler((3, 1), 0, 3)
+    assert info.value.field == "fan_in"

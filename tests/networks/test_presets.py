@@ -10,12 +10,14 @@ from scipy import stats
 
 import rnnchaos.networks.presets as presets_mod
 from rnnchaos import ScalarRNN, SpecError
+from rnnchaos.networks.batch import sample_preset_batch
 from rnnchaos.networks.init import parse_scheme
 from rnnchaos.networks.presets import (
+    BLOCK_SIZE,
     PRESETS,
     Preset,
+    block_seed,
     build_preset,
-    network_seed,
     sample_preset,
 )
 
@@ -79,9 +81,8 @@ def test_clipped_output_is_within_unit_interval(name, act):
 
 def pooled(p, n_nets, seed=0):
     """Per layer index: (all weights, all biases) over n_nets networks."""
-    nets = [sample_preset(p, seed, i) for i in range(n_nets)]
-    return [(np.concatenate([n.layers[j].weight.ravel() for n in nets]),
-             np.concatenate([n.layers[j].bias for n in nets])) for j in range(len(p.plan))]
+    batch = sample_preset_batch(p, seed, 0, n_nets)
+    return [(l.weight.ravel(), l.bias.ravel()) for l in batch.layers]
 
 
 def check(x, spec):
@@ -160,34 +161,97 @@ def test_gain_multiplies_every_random_layer():
 
 # --- seeding contract -------------------------------------------------------------------
 
-def test_network_seed_is_the_documented_seed_sequence():
-    for seed, index in ((0, 0), (7, 3), (2**40, 12)):
-        ss = network_seed(seed, index)
-        ref = np.random.SeedSequence(seed, spawn_key=(index,))
-        assert (ss.entropy, ss.spawn_key) == (seed, (index,))
+def reference_array(rng, scheme, shape, fan_in, fan_out, gain):
+    """One whole-block array drawn with numpy calls only, from the formulas of the init docs
+    (independent of the package's samplers)."""
+    p = scheme.params
+    if scheme.name == "zeros":
+        return np.zeros(shape)
+    if scheme.name == "ones":
+        return np.full(shape, gain)
+    if scheme.name == "he_normal":
+        return rng.standard_normal(shape) * gain * math.sqrt(2 / fan_in)
+    if scheme.name == "glorot_normal":
+        return rng.standard_normal(shape) * gain * math.sqrt(2 / (fan_in + fan_out))
+    if scheme.name == "normal":
+        return rng.standard_normal(shape) * gain * p["std"] + p["mean"]
+    if scheme.name == "uniform":
+        return gain * (p["a"] + (p["b"] - p["a"]) * rng.random(shape))
+    if scheme.name == "truncated_normal":  # inverse CDF, one uniform per entry
+        u = rng.random(shape)
+        return gain * stats.truncnorm(p["a"] / p["std"], p["b"] / p["std"], scale=p["std"]).ppf(u)
+    raise AssertionError(scheme.name)
+
+
+def reference_network(preset, seed, index):
+    """Network `index` re-drawn from the documented order: block index // 1024 from
+    SeedSequence(seed, spawn_key=(block,)); per layer the weights (1024, out, in), then the
+    biases (1024, out) of the whole block; row index % 1024."""
+    block, row = divmod(index, 1024)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    layers = []
+    for l in preset.plan:
+        w = reference_array(rng, l.weight, (1024, l.out_features, l.in_features),
+                            l.in_features, l.out_features, l.gain)
+        b = reference_array(rng, l.bias, (1024, l.out_features), l.in_features, l.out_features, l.gain)
+        layers.append((w[row], b[row]))
+    return layers
+
+
+CONTRACT_CASES = [("paper_he", "as_coded", 2, 1.0), ("paper_a", "as_coded", 3, 1.0),
+                  ("paper_row1", "as_coded", 3, 2.0), ("paper_he_u", "as_labelled", 2, 1.0),
+                  ("paper_normal_k", "as_labelled", 3, 0.5), ("paper_glorot", "as_coded", 3, 1.0)]
+
+
+@pytest.mark.parametrize("name,flavour,depth,gain", CONTRACT_CASES)
+def test_block_draw_matches_an_independent_redraw_of_the_documented_order(name, flavour, depth, gain):
+    p = build_preset(name, 3, depth=depth, flavour=flavour, gain=gain)
+    indices = [0, 1, 1023, 1024, 2500]
+    batch = sample_preset_batch(p, 7, 1020, 8)  # crosses the block boundary at 1024
+    for index in indices:
+        net = sample_preset(p, 7, index)
+        for layer, (w, b) in zip(net.layers, reference_network(p, 7, index)):
+            np.testing.assert_allclose(layer.weight, w, rtol=1e-10, atol=1e-300)
+            np.testing.assert_allclose(layer.bias, b, rtol=1e-10, atol=1e-300)
+        if 1020 <= index < 1028:
+            assert batch.network(index - 1020) == net
+
+
+def test_block_seed_is_the_documented_seed_sequence():
+    assert BLOCK_SIZE == 1024
+    for seed, block in ((0, 0), (7, 3), (2**40, 12)):
+        ss = block_seed(seed, block)
+        ref = np.random.SeedSequence(seed, spawn_key=(block,))
+        assert (ss.entropy, ss.spawn_key) == (seed, (block,))
         assert np.array_equal(ss.generate_state(4), ref.generate_state(4))
-        spawned = np.random.SeedSequence(seed).spawn(index + 1)[index]
-        assert np.array_equal(ss.generate_state(4), spawned.generate_state(4))
+
+
+def test_streamed_pieces_equal_the_whole_block(monkeypatch):
+    p = build_preset("paper_he_u", 5, depth=3, flavour="as_labelled")
+    whole = sample_preset_batch(p, 4, 1000, 1100)
+    monkeypatch.setattr(presets_mod, "PIECE_ENTRIES", 37)  # many small array calls per block
+    pieces = sample_preset_batch(p, 4, 1000, 1100)
+    for a, b in zip(whole.layers, pieces.layers):
+        assert np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
+    assert sample_preset(p, 4, 2047) == whole.network(1047)
 
 
 def test_sample_preset_reproducible_and_distinct():
     p = build_preset("paper_he", 4, activation="tanh", clip=True, depth=3)
     a = sample_preset(p, 42, 5)
     assert a == sample_preset(p, 42, 5)
-    assert a == p.sample(np.random.default_rng(np.random.SeedSequence(42, spawn_key=(5,))))
     assert a != sample_preset(p, 42, 6)
     assert a != sample_preset(p, 43, 5)
     assert sample_preset("paper_he", 1, 0) == sample_preset(build_preset("paper_he"), 1)
+    assert p.describe()["seeding_contract"] == 2
 
 
 @pytest.mark.parametrize("seed,index,field", [(-1, 0, "seed"), (0, -1, "index"), (1.5, 0, "seed"),
                                               (0, "2", "index"), (True, 0, "seed"), (0, None, "index")])
 def test_bad_seeds_and_indices(seed, index, field):
     with pytest.raises(SpecError) as info:
-        network_seed(seed, index)
-    assert info.value.field == field
-    with pytest.raises(SpecError):
         sample_preset("paper_a", seed, index)
+    assert info.value.field == field
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -239,3 +303,13 @@ def test_known_differences_name_published_cells_only():
         assert name in PRESETS and col in PUBLISHED[name]
         assert isinstance(why, str) and why.endswith(".")
     assert ("paper_a", "w2_relu") not in KNOWN_DIFFERENCES  # network A reproduces 2.28%
+
+
+def test_threads_do_not_change_the_draw(monkeypatch):
+    p = build_preset("paper_glorot", 3)
+    monkeypatch.setenv("RNNCHAOS_THREADS", "1")
+    one = sample_preset_batch(p, 6, 100, 40 * BLOCK_SIZE)
+    monkeypatch.setenv("RNNCHAOS_THREADS", "3")
+    three = sample_preset_batch(p, 6, 100, 40 * BLOCK_SIZE)
+    for a, b in zip(one.layers, three.layers):
+        assert np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)

@@ -6,7 +6,6 @@ import pytest
 
 from rnnchaos.errors import SpecError
 from rnnchaos.networks.model import Activation, Network
-from rnnchaos.networks.presets import network_seed
 from rnnchaos.networks.vector import (
     VECTOR_PRESETS,
     FunctionMap,
@@ -196,10 +195,21 @@ def test_orthogonal_init_and_two_layer_draw_order():
     np.testing.assert_array_equal(g.weights[1], w2)
 
 
-def test_sampler_seeds_and_batches():
-    b = sample_vector_maps(4, 11, kind="leaky", dim=3, start=5)
-    for i in range(4):
-        assert b[i] == sample_vector_map("leaky", 3, rng=network_seed(11, 5 + i))
+def test_sampler_follows_the_block_contract_across_a_block_boundary():
+    from rnnchaos.networks.vector import VECTOR_BLOCK_SIZE as B
+    b = sample_vector_maps(4, 11, kind="two_layer", dim=3, hidden=2, activation="relu",
+                           bias_init="normal(std=0.5)", start=B - 2)
+    for i in range(4):  # re-drawn independently from the documented order, numpy calls only
+        block, row = divmod(B - 2 + i, B)
+        rng = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(block,)))
+        w1 = rng.standard_normal((B, 2, 3)) / np.sqrt(3)  # lecun_normal: std sqrt(1 / fan_in)
+        b1 = rng.standard_normal((B, 2)) * 0.5
+        w2 = rng.standard_normal((B, 3, 2)) / np.sqrt(2)
+        b2 = rng.standard_normal((B, 3)) * 0.5
+        for got, want in zip(b[i].weights + b[i].biases, (w1, w2, b1, b2)):
+            np.testing.assert_allclose(got, want[row], rtol=1e-13)
+        assert b[i] == sample_vector_maps(1, 11, kind="two_layer", dim=3, hidden=2, activation="relu",
+                                          bias_init="normal(std=0.5)", start=B - 2 + i)[0]
     p = build_vector_preset("paper_jacobian", 8, std=0.2)
     batch = sample_vector_batch(p, 3, 5)
     assert batch[2] == sample_vector_preset(p, 3, 2)

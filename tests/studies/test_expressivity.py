@@ -24,7 +24,7 @@ from rnnchaos.errors import ResourceLimitError, SpecError  # noqa: E402
 from rnnchaos.exact.pl import PiecewiseLinear  # noqa: E402
 from rnnchaos.exact.regions import region_counts, stack_region_counts
 from rnnchaos.networks.examples import tent_network
-from rnnchaos.networks.model import ScalarRNN  # noqa: E402
+from rnnchaos.networks.model import Layer, ScalarRNN  # noqa: E402
 from rnnchaos.studies.expressivity import (
     LOG_2,
     LOG_PHI,
@@ -32,7 +32,6 @@ from rnnchaos.studies.expressivity import (
     fit_growth,
     has_positive_entropy,
 )
-from rnnchaos.studies.persistence import perturb  # noqa: E402
 from rnnchaos.studies.stats import mean_ci
 
 TENT = PiecewiseLinear.from_breaks([0, "1/2"], [0, 2, -2], [0, 0, 2])
@@ -122,12 +121,18 @@ def test_ensemble_eps0_is_tent_and_seeded():
     a = expressivity_ensemble(4, 4, seed=3, eps=0.1)
     b = expressivity_ensemble(4, 4, seed=3, eps=0.1)
     assert a.rnn_laps == b.rnn_laps and a.ff_laps == b.ff_laps
-    # draw i: RNN perturbation first, then the layers, from SeedSequence(seed, spawn_key=(i,))
-    rng = np.random.default_rng(np.random.SeedSequence(3, spawn_key=(2,)))
-    f = perturb(tent_network(), 0.1, rng)
-    assert region_counts(f, 4, (0, 1)).laps == a.rnn_laps[2]
-    layers = [perturb(tent_network(), 0.1, rng) for _ in range(4)]
-    assert stack_region_counts(layers, (0, 1)).laps == a.ff_laps[2]
+    # draw i: maps are rows 0, 1, ... of block 0 of SeedSequence(seed, spawn_key=(i, 0)), each
+    # array over the whole block: RNN perturbation first (row 0), then the layers (rows 1..4);
+    # re-drawn here with numpy calls only
+    rng = np.random.default_rng(np.random.SeedSequence(3, spawn_key=(2, 0)))
+    base = tent_network()
+    noise = [rng.standard_normal((1024, *a.shape)) for l in base.layers for a in (l.weight, l.bias)]
+
+    def row(r):
+        return ScalarRNN([Layer(l.weight + 0.1 * noise[2 * j][r], l.bias + 0.1 * noise[2 * j + 1][r],
+                                l.activation) for j, l in enumerate(base.layers)])
+    assert region_counts(row(0), 4, (0, 1)).laps == a.rnn_laps[2]
+    assert stack_region_counts([row(r) for r in range(1, 5)], (0, 1)).laps == a.ff_laps[2]
 
 
 def test_ensemble_conditioned_on_chaos():

@@ -143,7 +143,7 @@ def test_lambda_max_sweep_rows_and_resume(tmp_path, monkeypatch):
     chunk = next((out / "chunks").rglob("*.npz"))
     chunk.unlink()
     assert lambda_max_sweep(**SWEEP, out=out) == rows
-    with pytest.raises(SpecError, match="different sweep"):
+    with pytest.raises(SpecError, match="different configuration"):
         lambda_max_sweep(**{**SWEEP, "n": 13}, out=out)
 
 

@@ -79,3 +79,27 @@ def test_estimate_cli_bad_input_one_line():
            "--seed", "5"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_count_chunk_across_a_block_boundary_equals_the_exact_engine():
+    from rnnchaos.studies.montecarlo import count_chunk
+    preset = build_preset("paper_he", 3)
+    counts = count_chunk(preset, 4, 1000, 60, ("period_2", "period_3"), 6)
+    reps = [periodic_orbits(sample_preset(preset, 4, i), 3) for i in range(1000, 1060)]
+    assert counts == {"period_2": sum(2 in r.periods for r in reps),
+                      "period_3": sum(3 in r.periods for r in reps)}
+
+
+def test_tasks_are_whole_blocks_and_do_not_change_counts(monkeypatch):
+    import rnnchaos.studies.montecarlo as mc
+    from rnnchaos.networks.presets import BLOCK_SIZE
+    preset = build_preset("paper_glorot", 2)
+    criteria = ("period_2", "positive_entropy", "reference_test")
+    whole = mc.count_chunk(preset, 2, 0, 3 * BLOCK_SIZE, criteria, 6)
+    assert mc.task_size(preset) % BLOCK_SIZE == 0 and mc.task_size(preset) >= 3 * BLOCK_SIZE
+    monkeypatch.setattr(mc, "TASK_PARAMETERS", 1)  # one block per task
+    assert mc.task_size(preset) == BLOCK_SIZE
+    assert list(mc._task_ranges(preset, 1000, 2100)) == [(1000, 24), (1024, 1024), (2048, 1024), (3072, 28)]
+    assert mc.count_chunk(preset, 2, 0, 3 * BLOCK_SIZE, criteria, 6) == whole
+    parts = [mc.count_chunk(preset, 2, s, c, criteria, 6) for s, c in ((0, 1500), (1500, 1572))]
+    assert {c: parts[0][c] + parts[1][c] for c in criteria} == whole

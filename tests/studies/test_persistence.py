@@ -12,7 +12,7 @@ from rnnchaos.networks.model import ScalarRNN
 from rnnchaos.studies.persistence import (
     PAPER_DRAW,
     check_eps,
-    draw_rng,
+    draw_maps,
     persistence_draw,
     persistence_study,
     perturb,
@@ -43,19 +43,38 @@ def test_perturb_eps0_is_identity_and_noise_scale():
     assert abs(d.std() - 0.1) < 0.004 and abs(d.mean()) < 0.004  # N(0, 0.1^2): eps is a std
 
 
+def reference_maps(base, eps, steps, seed, index):
+    """Draw `index` re-drawn from the documented order with numpy calls only: block
+    index // 1024 from SeedSequence(seed, spawn_key=(round(eps * 1e6), block)); per copy
+    (RNN, then T layers), per layer, the noise of the whole block, weight then bias."""
+    block, row = divmod(index, 1024)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(round(eps * 1e6), block)))
+    maps = []
+    for _ in range(steps + 1):
+        layers = []
+        for layer in base.layers:
+            w = rng.standard_normal((1024, *layer.weight.shape))[row]
+            b = rng.standard_normal((1024, *layer.bias.shape))[row]
+            layers.append((layer.weight + eps * w, layer.bias + eps * b, layer.activation))
+        maps.append(ScalarRNN.from_dict({"layers": [
+            {"weight": w.tolist(), "bias": b.tolist(), "activation": a.name} for w, b, a in layers]}))
+    return maps[0], maps[1:]
+
+
 def test_draw_is_reproducible_and_recomputable():
-    d = persistence_draw(tent_network(), 0.1, 6, seed=11, index=4)
-    rng = draw_rng(11, 0.1, 4)
-    f = perturb(tent_network(), 0.1, rng)
-    layers = [perturb(tent_network(), 0.1, rng) for _ in range(6)]
-    assert d.rnn_laps == region_counts(f, 6, (0, 1)).laps
-    assert d.ff_laps == stack_region_counts(layers, (0, 1)).laps
-    assert d.rnn_period3 == periodic_orbits(f, 3).period_3
+    d = persistence_draw(tent_network(), 0.1, 6, seed=11, index=1030)
+    f, layers = reference_maps(tent_network(), 0.1, 6, 11, 1030)
+    got_f, got_layers = draw_maps(tent_network(), 0.1, 6, 11, 1030)
+    for a, b in zip([got_f] + got_layers, [f] + layers):
+        for la, lb in zip(a.layers, b.layers):
+            np.testing.assert_allclose(la.weight, lb.weight, rtol=1e-14)
+            np.testing.assert_allclose(la.bias, lb.bias, rtol=1e-14, atol=1e-16)
+    assert d.rnn_laps == region_counts(got_f, 6, (0, 1)).laps
+    assert d.ff_laps == stack_region_counts(got_layers, (0, 1)).laps
+    assert d.rnn_period3 == periodic_orbits(got_f, 3).period_3
     if d.rnn_period3:
-        assert verify_certificate(f, d.li_yorke_certificate)  # exact, layer by layer
-    # seeding contract: SeedSequence(seed, spawn_key=(round(eps * 1e6), index))
-    ref = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(100000, 4)))
-    assert draw_rng(11, 0.1, 4).standard_normal() == ref.standard_normal()
+        assert verify_certificate(got_f, d.li_yorke_certificate)  # exact, layer by layer
+    assert draw_maps(tent_network(), 0.1, 2, 11, 1030)[0] == got_f  # the RNN map does not depend on T
 
 
 def test_small_noise_keeps_period_3():
@@ -63,7 +82,7 @@ def test_small_noise_keeps_period_3():
     for i in range(25):
         d = persistence_draw(tent_network(), 0.01, 3, seed=3, index=i, entropy_iter=3)
         assert d.rnn_period3
-        f = perturb(tent_network(), 0.01, draw_rng(3, 0.01, i))
+        f = draw_maps(tent_network(), 0.01, 3, 3, i)[0]
         assert verify_certificate(f, d.li_yorke_certificate)
         assert d.entropy_lower >= 0.48  # BGMY: period 3 => h >= log phi
 

@@ -39,6 +39,28 @@ def test_different_config_in_same_dir_is_refused(tmp_path):
     assert (tmp_path / "results.parquet").read_bytes() == before
 
 
+def test_a_sweep_drawn_under_seeding_contract_v1_is_not_resumed(tmp_path):
+    """Chunks drawn under another seeding contract hold other networks: the contract is part
+    of the stored configuration, so such a directory is refused and left as it was."""
+    from rnnchaos._lib.store import config_hash
+    cfg = make_config("paper_he", "2", "1", n=64, seed=0, criteria=("period_2",))
+    run_sweep(cfg, tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["config"]["seeding_contract"] == 2
+    manifest["config"]["seeding_contract"] = 1  # as a v1 run would have stored it
+    manifest["config_hash"] = config_hash(manifest["config"])
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(SpecError, match="different configuration"):
+        run_sweep(cfg, tmp_path)
+    legacy = {k: v for k, v in manifest.items() if k not in ("schema", "config_hash")}
+    (tmp_path / "manifest.json").write_text(json.dumps(legacy))  # the pre-store format
+    with pytest.raises(SpecError, match="not a sweep manifest"):
+        run_sweep(cfg, tmp_path)
+    del before[tmp_path / "manifest.json"]
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.name != "manifest.json"} == before
+
+
 def test_per_network_rows(tmp_path):
     import pyarrow.parquet as pq
     run_sweep(make_config("paper_he", "2", "1", n=40, seed=2, chunk_size=16, per_network=True,

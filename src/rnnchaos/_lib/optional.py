@@ -5,7 +5,8 @@ import importlib
 
 from ..errors import RnnchaosError
 
-_EXTRA = {"pyarrow": "sweep", "matplotlib": "plots", "torch": "torch"}
+_EXTRA = {"pyarrow": "sweep", "matplotlib": "plots", "torch": "torch", "distributed": "dask",
+          "dask": "dask"}
 
 
 class MissingDependencyError(RnnchaosError, ImportError):

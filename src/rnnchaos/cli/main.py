@@ -98,6 +98,7 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_estimate(args) -> int:
+    from .._lib.progress import Progress, progress_callback
     from ..studies.montecarlo import estimate
 
     if (args.n is None) == (args.ci_halfwidth is None):
@@ -106,18 +107,16 @@ def _cmd_estimate(args) -> int:
         raise SpecError("--n", f"{args.n} exceeds --max-n {args.max_n}")
     check_array_budget(ESTIMATE_BATCH * preset_parameter_count(args.width, args.depth),
                        "--width", f"a batch of {ESTIMATE_BATCH} networks")
+    from ..deciders.criteria import check_criteria, check_entropy_max_period
+    check_criteria(args.criteria)  # estimate checks again; these fail before a cluster starts
+    check_entropy_max_period(args.entropy_max_period)
     preset = preset_from_args(args)
     if args.ci_halfwidth is not None:
         print(adaptive_plan(args.ci_halfwidth, args.max_n, args.workers), file=sys.stderr)
-    progress = None
-    if sys.stderr.isatty():
-        def progress(done, total):
-            sys.stderr.write(f"\restimate: {done} networks" + (f" / {total}" if total else ""))
-    est = estimate(preset, args.seed, n=args.n, ci_halfwidth=args.ci_halfwidth,
-                   criteria=args.criteria, entropy_max_period=args.entropy_max_period,
-                   max_n=args.max_n, workers=args.workers, progress=progress)
-    if progress:
-        sys.stderr.write("\n")
+    with executor_from_args(args) as executor, Progress(args.n, desc="estimate") as bar:
+        est = estimate(preset, args.seed, n=args.n, ci_halfwidth=args.ci_halfwidth,
+                       criteria=args.criteria, entropy_max_period=args.entropy_max_period,
+                       max_n=args.max_n, workers=executor, progress=progress_callback(bar))
     if args.json:
         print(json.dumps(est.to_json()))
         return 0
@@ -158,8 +157,11 @@ def _cmd_sweep(args) -> int:
                            "--widths", f"a chunk of {args.chunk_size} networks of width {width} "
                            "(--chunk-size)")
     check_output_dir(args.out, "--out")
+    from ..studies.sweep import open_store
+    open_store(cfg, args.out)  # refuse a mismatched directory before starting any worker
     try:
-        path = run_sweep(cfg, args.out, workers=args.workers)
+        with executor_from_args(args) as executor:
+            path = run_sweep(cfg, args.out, workers=executor)
     except KeyboardInterrupt:
         print(f"rnnchaos sweep: interrupted; finished chunks are saved in {args.out}: run the "
               "same command again to resume", file=sys.stderr)
@@ -174,7 +176,11 @@ def _cmd_reproduce(args) -> int:
     mode = "full" if args.full else "quick"
     check_output_dir(args.out, "--out")
     try:
-        path = reproduce(args.out, mode=mode, seed=args.seed, workers=args.workers)
+        if args.scheduler is None and args.dask_local is None:
+            path = reproduce(args.out, mode=mode, seed=args.seed, workers=args.workers)
+        else:
+            with executor_from_args(args) as executor:
+                path = reproduce(args.out, mode=mode, seed=args.seed, workers=executor)
     except KeyboardInterrupt:
         print(f"rnnchaos reproduce: interrupted; run the same command again to resume "
               f"(finished chunks are kept in {args.out})", file=sys.stderr)
@@ -192,6 +198,33 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
                    help="positive_entropy looks for a non-power-of-2 period up to this bound")
     p.add_argument("--workers", type=POSITIVE_INT, default=1,
                    help="worker processes (BLAS pinned to one thread each)")
+    add_executor_args(p)
+    add_quiet_arg(p)
+
+
+def add_quiet_arg(p: argparse.ArgumentParser) -> None:
+    """--quiet: no progress bar (bars are drawn only on a terminal anyway)."""
+    p.add_argument("--quiet", action="store_true", help="no progress bar on the terminal")
+
+
+def add_executor_args(p: argparse.ArgumentParser) -> None:
+    """--scheduler / --dask-local: where the blocks run (default: local worker processes)."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="run on the Dask cluster of this scheduler (pip install 'rnnchaos[dask]')")
+    where.add_argument("--dask-local", type=POSITIVE_INT, default=None, metavar="N",
+                       help="start a local Dask cluster of N single-threaded worker processes")
+
+
+def executor_from_args(args):
+    """The executor named by --workers / --scheduler / --dask-local (closed by the caller)."""
+    from .._lib.runner import make_executor
+
+    workers = getattr(args, "workers", None) or 1
+    if workers > 1 and (args.scheduler is not None or args.dask_local is not None):
+        raise SpecError("--workers", f"{workers} local workers cannot be combined with Dask "
+                        "(--scheduler / --dask-local): choose one")
+    return make_executor(workers, scheduler=args.scheduler, dask_local=args.dask_local)
 
 
 def preset_from_args(args):
@@ -241,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_preset_args(p)
     p.add_argument("--seed", type=SEED_OPTION, required=True)
     p.add_argument("--index", type=INDEX_OPTION, default=0,
-                   help="network number I: drawn from SeedSequence(seed, spawn_key=(I,))")
+                   help="network number I: row I mod 1024 of block I // 1024, drawn from "
+                   "SeedSequence(seed, spawn_key=(I // 1024,))")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("estimate", help="P(chaos criteria) over random networks, 95%% Wilson CIs")
@@ -279,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="rnnchaos-report", help="output directory")
     p.add_argument("--seed", type=SEED_OPTION, default=2022)
     p.add_argument("--workers", type=POSITIVE_INT, default=None)
+    add_executor_args(p)
+    add_quiet_arg(p)
     p.set_defaults(func=_cmd_reproduce)
 
     from ..cli import scalar as cli_scalar  # subcommands beside their library modules
@@ -300,6 +336,8 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage error (one line printed, status 2) or --help (0)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    from .._lib.progress import set_quiet
+    set_quiet(getattr(args, "quiet", False))
     try:
         return args.func(args)
     except RnnchaosError as exc:

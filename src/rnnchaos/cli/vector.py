@@ -10,9 +10,9 @@ SPEC uses the scalar JSON layer format with in = out = d (optional top-level
 ``leak`` and ``drive``, see :mod:`rnnchaos.networks.vector`).  With ``--torch`` SPEC is
 a torch state dict read with ``torch.load(weights_only=True)``.  Presets:
 rnn_tanh, rnn_relu, paper_jacobian (two-layer ReLU, the paper's 64-d map),
-leaky_tanh; map I of seed S is drawn from ``SeedSequence(S, spawn_key=(I,))``
-and the initial state and frame from ``SeedSequence(S, spawn_key=(I, 1))``
-(for a SPEC: ``SeedSequence(S)``).  Exponents are in natural log per
+leaky_tanh; map I of seed S is drawn by the block seeding contract of
+:mod:`rnnchaos.networks.vector` (``sample_vector_preset``), the initial state
+and frame from ``SeedSequence(S, spawn_key=(I, 1))`` (for a SPEC: ``SeedSequence(S)``).  Exponents are in natural log per
 iteration, descending.  ``--json`` prints one object with ``exponents`` and
 the diagnostics.  Bad input raises :class:`rnnchaos.errors.SpecError`
 (the main CLI prints one line and exits with status 2).
@@ -20,7 +20,6 @@ the diagnostics.  Bad input raises :class:`rnnchaos.errors.SpecError`
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from .._lib.validation import check_array_budget

@@ -107,7 +107,7 @@ import numpy as np
 
 from .._lib.jit import HAVE_NUMBA, njit, run_chunks
 from ..errors import SpecError
-from ..exact.periodic import MAX_PERIOD, periodic_orbits
+from ..exact.periodic import periodic_orbits
 from ..networks.batch import (
     ACT_HARDTANH,
     ACT_IDENTITY,
@@ -115,6 +115,11 @@ from ..networks.batch import (
     ACT_RELU,
     NetworkBatch,
     activation_code,
+)
+from .criteria import (
+    CRITERIA,  # the one list (re-exported here)
+    check_criteria,
+    check_entropy_max_period,
 )
 from .itineraries import (
     NO,
@@ -132,7 +137,6 @@ from .pieces import (
     piece_capacity,
 )
 
-CRITERIA = ("period_2", "period_3", "positive_entropy", "reference_test")
 EXACT_CRITERIA = ("period_2", "period_3", "positive_entropy")
 
 #: Default limit on itinerary-tree nodes per network and period (beyond: exact engine).
@@ -289,27 +293,9 @@ class Verdicts:
 
 
 # ============================================================================ entry point
-def _check_criteria(criteria) -> tuple[str, ...]:
-    if isinstance(criteria, str):
-        criteria = [c.strip() for c in criteria.split(",") if c.strip()]
-    try:
-        out = tuple(criteria)
-    except TypeError:
-        raise SpecError("criteria", f"expected a sequence of criterion names, got {criteria!r}") from None
-    if not out:
-        raise SpecError("criteria", f"name at least one criterion; choose from {', '.join(CRITERIA)}")
-    for c in out:
-        if c not in CRITERIA:
-            raise SpecError("criteria", f"unknown criterion {c!r}; choose from {', '.join(CRITERIA)}")
-    return tuple(dict.fromkeys(out))
-
-
-def _check_entropy_period(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, Integral):
-        raise SpecError("entropy_max_period", f"expected an integer, got {n!r}")
-    if not 3 <= n <= MAX_PERIOD:
-        raise SpecError("entropy_max_period", f"must be in [3, {MAX_PERIOD}], got {n}")
-    return int(n)
+# the one check of a criteria list and of the entropy period bound live in deciders.criteria
+_check_criteria = check_criteria
+_check_entropy_period = check_entropy_max_period
 
 
 def _check_window(window, batch: NetworkBatch, needed: bool) -> float | None:

@@ -79,7 +79,7 @@ from flint import arb, ctx, fmpq, fmpz_poly
 
 from .._lib.arb import round_down, round_up
 from .._lib.validation import check_int
-from ..errors import ResourceLimitError, SpecError
+from ..errors import ResourceLimitError
 from .invariant import invariant_interval
 from .periodic import minimal_period, sharkovsky_key
 from .pl import PiecewiseLinear, q

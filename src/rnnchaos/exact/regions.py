@@ -5,17 +5,14 @@ monotone (Misiurewicz-Szlenk).  Counts come from exact compositions (:mod:`rnnch
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Sequence
 
-import numpy as np
 from flint import fmpq
 
 from .._lib.validation import check_int, parse_number
 from ..errors import ResourceLimitError, SpecError
-from .pl import PiecewiseLinear, q
+from .pl import PiecewiseLinear
 
 #: Default limit on linear pieces of one composed map.
 DEFAULT_MAX_PIECES = 500_000

@@ -339,130 +339,26 @@ def _forward_pl(params, shapes, acts, x, steps, out, start, end):
 
 
 # -------------------------------------------------------------------- sampling
-def _check_count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise SpecError(name, f"must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def sample_preset_batch(preset, seed: int, start: int = 0, count: int = 1) -> NetworkBatch:
     """Networks ``start .. start+count-1`` of the stream ``seed`` of ``preset``, as a batch.
 
-    Network ``I`` is drawn exactly as :func:`rnnchaos.networks.presets.sample_preset(preset, seed, I)
-    <rnnchaos.networks.presets.sample_preset>` draws it (generator
-    ``default_rng(SeedSequence(seed, spawn_key=(I,)))``, layer by layer, weight then
-    bias, with the preset's schemes), but straight into stacked arrays: no
-    :class:`ScalarRNN` is built.  ``preset`` is a :class:`~rnnchaos.networks.presets.Preset`
+    Drawn by the block seeding contract of :mod:`rnnchaos.networks.presets`
+    (:func:`~rnnchaos.networks.presets.draw_rows`): straight into stacked arrays,
+    whole-array calls per block, no per-network Python loop and no
+    :class:`ScalarRNN` built.  ``preset`` is a :class:`~rnnchaos.networks.presets.Preset`
     or a preset name (default options).
 
     >>> from rnnchaos.networks.presets import sample_preset
-    >>> b = sample_preset_batch("paper_he", 7, 10, 4)
-    >>> all(b.network(i) == sample_preset("paper_he", 7, 10 + i) for i in range(4))
+    >>> b = sample_preset_batch("paper_he", 7, 1020, 8)
+    >>> all(b.network(i) == sample_preset("paper_he", 7, 1020 + i) for i in range(8))
     True
     """
-    from .presets import Preset, build_preset, network_seed
+    from .presets import as_preset, draw_rows
 
-    if isinstance(preset, str):
-        preset = build_preset(preset)
-    if not isinstance(preset, Preset):
-        raise SpecError("preset", f"expected a Preset or a preset name, got {preset!r}")
-    start = _check_count("start", start, 0)
-    count = _check_count("count", count, 1)
-    network_seed(seed, start)  # validates the seed
-    plan = preset.plan
-    weights = [np.empty((count, l.out_features, l.in_features)) for l in plan]
-    biases = [np.empty((count, l.out_features)) for l in plan]
-    targets = []  # (array, scheme, shape, fan_in, fan_out, gain) in draw order
-    for l, lp in enumerate(plan):
-        targets.append((weights[l], lp.weight, (lp.out_features, lp.in_features),
-                        lp.in_features, lp.out_features, lp.gain))
-        targets.append((biases[l], lp.bias, (lp.out_features,), lp.in_features,
-                        lp.out_features, lp.gain))
-    seed = int(seed)
-
-    def generator(index):
-        return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-
-    # Network `start` is always drawn through the schemes themselves; the fast program is
-    # used for the others only if it reproduces that network bit for bit.
-    rng = generator(start)
-    for arr, scheme, shape, fan_in, fan_out, gain in targets:
-        arr[0] = scheme.draw(rng, shape, fan_in, fan_out, gain)
-    program = _fast_program(targets)
-    if program is not None and count > 1:
-        check = [np.empty_like(t[0][:1]) for t in targets]
-        _run_program(program, generator(start), check, 0)
-        if not all(np.array_equal(c[0], t[0][0]) for c, t in zip(check, targets)):
-            program = None
-    for j in range(1, count):
-        rng = generator(start + j)
-        if program is not None:
-            _run_program(program, rng, [t[0] for t in targets], j)
-        else:
-            for arr, scheme, shape, fan_in, fan_out, gain in targets:
-                arr[j] = scheme.draw(rng, shape, fan_in, fan_out, gain)
-    return NetworkBatch.from_arrays(weights, biases, [l.activation for l in plan], preset)
-
-
-def _fast_program(targets):
-    """A draw program equivalent to the schemes of ``targets``, or None if one is not covered.
-
-    Covered: he_normal, glorot_normal, normal (``standard_normal(shape) * scale + mean``),
-    uniform (``gain * uniform(a, b, shape)``), zeros and ones; consecutive normal draws are
-    merged into one ``standard_normal`` call (numpy's Generator keeps no spare normals, so
-    the stream is the same).  Each step: (kind, target index, size, shape, p1, p2).
-    """
-    import math
-    steps = []
-    for t, (arr, scheme, shape, fan_in, fan_out, gain) in enumerate(targets):
-        size = int(np.prod(shape))
-        name, prm = scheme.name, scheme.params
-        if name == "he_normal":
-            steps.append(("normal", t, size, shape, gain * math.sqrt(2.0 / fan_in), None))
-        elif name == "glorot_normal":
-            steps.append(("normal", t, size, shape, gain * math.sqrt(2.0 / (fan_in + fan_out)), None))
-        elif name == "normal":
-            steps.append(("normal", t, size, shape, gain * prm["std"], prm["mean"]))
-        elif name == "uniform":
-            steps.append(("uniform", t, size, shape, prm["a"], prm["b"], gain))
-        elif name == "zeros":
-            steps.append(("fill", t, size, shape, 0.0, None))
-        elif name == "ones":
-            steps.append(("fill", t, size, shape, gain, None))
-        else:
-            return None
-    return steps
-
-
-def _run_program(program, rng, arrays, j) -> None:
-    i = 0
-    while i < len(program):
-        kind = program[i][0]
-        if kind == "normal":
-            k = i
-            total = 0
-            while k < len(program) and program[k][0] == "normal":
-                total += program[k][2]
-                k += 1
-            z = rng.standard_normal(total)
-            off = 0
-            for step in program[i:k]:
-                _, t, size, shape, scale, mean = step
-                v = z[off:off + size].reshape(shape) * scale
-                if mean is not None:
-                    v = v + mean
-                arrays[t][j] = v
-                off += size
-            i = k
-            continue
-        step = program[i]
-        if kind == "uniform":
-            _, t, size, shape, a, b, gain = step
-            arrays[t][j] = gain * rng.uniform(a, b, shape)
-        else:
-            _, t, size, shape, value, _ = step
-            arrays[t][j] = value
-        i += 1
+    preset = as_preset(preset)
+    arrays = draw_rows(preset.draw_targets(), seed, start, count)
+    return NetworkBatch.from_arrays(arrays[0::2], arrays[1::2], [l.activation for l in preset.plan],
+                                    preset)
 
 
 __all__ = [

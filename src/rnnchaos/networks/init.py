@@ -11,6 +11,10 @@ Conventions (read these before comparing with other libraries)
   He normal has variance ``2/fan_in``, i.e. std ``sqrt(2/fan_in)``.
 * ``gain`` (finite, > 0) multiplies the std, the half-width or the scale of
   every scheme (``zeros`` stays zero); a ``normal`` mean is not scaled.
+* Every scheme has a vectorized sampler, :meth:`Scheme.stack_sampler`: ``count``
+  draws of one shape with whole-array calls, consuming the generator exactly
+  as ``count`` consecutive single draws.  The block seeding contract of
+  :mod:`rnnchaos.networks.presets` is built on it.
 
 A scheme is a function ``(rng, shape, fan_in, fan_out, gain, **params)``
 returning a float64 array; ``rng`` is a :class:`numpy.random.Generator`.
@@ -84,6 +88,13 @@ def _common(name: str, rng: Any, shape: Any, gain: Any) -> tuple[tuple[int, ...]
 # --- the schemes ----------------------------------------------------------------
 
 
+def _scaled_normal(rng, shape, scale: float) -> np.ndarray:
+    """``rng.standard_normal(shape) * scale``, scaled in place (the array is fresh)."""
+    z = rng.standard_normal(shape)
+    z *= scale
+    return z
+
+
 def he_normal(rng, shape, fan_in, fan_out, gain=1.0):
     """He (Kaiming) normal: N(0, s^2) with std s = gain * sqrt(2 / fan_in).
 
@@ -94,8 +105,11 @@ def he_normal(rng, shape, fan_in, fan_out, gain=1.0):
     True
     """
     shape, gain = _common("he_normal", rng, shape, gain)
-    std = gain * math.sqrt(2.0 / _count("fan_in", fan_in))
-    return rng.standard_normal(shape) * std
+    return _draw_he_normal(rng, shape, _count("fan_in", fan_in), fan_out, gain)
+
+
+def _draw_he_normal(rng, shape, fan_in, fan_out, gain):
+    return _scaled_normal(rng, shape, gain * math.sqrt(2.0 / fan_in))
 
 
 def he_uniform(rng, shape, fan_in, fan_out, gain=1.0):
@@ -107,7 +121,11 @@ def he_uniform(rng, shape, fan_in, fan_out, gain=1.0):
     True
     """
     shape, gain = _common("he_uniform", rng, shape, gain)
-    a = gain * math.sqrt(6.0 / _count("fan_in", fan_in))
+    return _draw_he_uniform(rng, shape, _count("fan_in", fan_in), fan_out, gain)
+
+
+def _draw_he_uniform(rng, shape, fan_in, fan_out, gain):
+    a = gain * math.sqrt(6.0 / fan_in)
     return rng.uniform(-a, a, shape)
 
 
@@ -120,8 +138,11 @@ def glorot_normal(rng, shape, fan_in, fan_out, gain=1.0):
     (3, 1)
     """
     shape, gain = _common("glorot_normal", rng, shape, gain)
-    total = _count("fan_in", fan_in) + _count("fan_out", fan_out)
-    return rng.standard_normal(shape) * (gain * math.sqrt(2.0 / total))
+    return _draw_glorot_normal(rng, shape, _count("fan_in", fan_in), _count("fan_out", fan_out), gain)
+
+
+def _draw_glorot_normal(rng, shape, fan_in, fan_out, gain):
+    return _scaled_normal(rng, shape, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
 def glorot_uniform(rng, shape, fan_in, fan_out, gain=1.0):
@@ -133,8 +154,11 @@ def glorot_uniform(rng, shape, fan_in, fan_out, gain=1.0):
     True
     """
     shape, gain = _common("glorot_uniform", rng, shape, gain)
-    total = _count("fan_in", fan_in) + _count("fan_out", fan_out)
-    a = gain * math.sqrt(6.0 / total)
+    return _draw_glorot_uniform(rng, shape, _count("fan_in", fan_in), _count("fan_out", fan_out), gain)
+
+
+def _draw_glorot_uniform(rng, shape, fan_in, fan_out, gain):
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-a, a, shape)
 
 
@@ -145,7 +169,11 @@ def lecun_normal(rng, shape, fan_in, fan_out, gain=1.0):
     (2, 4)
     """
     shape, gain = _common("lecun_normal", rng, shape, gain)
-    return rng.standard_normal(shape) * (gain * math.sqrt(1.0 / _count("fan_in", fan_in)))
+    return _draw_lecun_normal(rng, shape, _count("fan_in", fan_in), fan_out, gain)
+
+
+def _draw_lecun_normal(rng, shape, fan_in, fan_out, gain):
+    return _scaled_normal(rng, shape, gain * math.sqrt(1.0 / fan_in))
 
 
 def normal(rng, shape, fan_in, fan_out, gain=1.0, *, std=1.0, mean=0.0):
@@ -158,7 +186,13 @@ def normal(rng, shape, fan_in, fan_out, gain=1.0, *, std=1.0, mean=0.0):
     """
     shape, gain = _common("normal", rng, shape, gain)
     std, mean = _positive("normal.std", std), _real("normal.mean", mean)
-    return rng.standard_normal(shape) * (gain * std) + mean
+    return _draw_normal(rng, shape, fan_in, fan_out, gain, std=std, mean=mean)
+
+
+def _draw_normal(rng, shape, fan_in, fan_out, gain, *, std, mean):
+    z = _scaled_normal(rng, shape, gain * std)
+    z += mean
+    return z
 
 
 def uniform(rng, shape, fan_in, fan_out, gain=1.0, *, a=0.0, b=1.0):
@@ -171,6 +205,10 @@ def uniform(rng, shape, fan_in, fan_out, gain=1.0, *, a=0.0, b=1.0):
     """
     shape, gain = _common("uniform", rng, shape, gain)
     a, b = _interval("uniform", a, b)
+    return _draw_uniform(rng, shape, fan_in, fan_out, gain, a=a, b=b)
+
+
+def _draw_uniform(rng, shape, fan_in, fan_out, gain, *, a, b):
     return gain * rng.uniform(a, b, shape)
 
 
@@ -188,6 +226,10 @@ def truncated_normal(rng, shape, fan_in, fan_out, gain=1.0, *, std=1.0, a=-2.0, 
     shape, gain = _common("truncated_normal", rng, shape, gain)
     std = _positive("truncated_normal.std", std)
     a, b = _interval("truncated_normal", a, b)
+    return _draw_truncated_normal(rng, shape, fan_in, fan_out, gain, std=std, a=a, b=b)
+
+
+def _draw_truncated_normal(rng, shape, fan_in, fan_out, gain, *, std, a, b):
     lo, hi = a / std, b / std
     flip = lo > 0  # work in the lower tail, where ndtr keeps its relative accuracy
     if flip:
@@ -208,6 +250,10 @@ def ones(rng, shape, fan_in, fan_out, gain=1.0):
     [2.0, 2.0]
     """
     shape, gain = _common("ones", rng, shape, gain)
+    return _draw_ones(rng, shape, fan_in, fan_out, gain)
+
+
+def _draw_ones(rng, shape, fan_in, fan_out, gain):
     return np.full(shape, gain, dtype=np.float64)
 
 
@@ -218,6 +264,10 @@ def zeros(rng, shape, fan_in, fan_out, gain=1.0):
     [0.0, 0.0]
     """
     shape, gain = _common("zeros", rng, shape, gain)
+    return _draw_zeros(rng, shape, fan_in, fan_out, gain)
+
+
+def _draw_zeros(rng, shape, fan_in, fan_out, gain):
     return np.zeros(shape, dtype=np.float64)
 
 
@@ -236,13 +286,20 @@ def orthogonal(rng, shape, fan_in, fan_out, gain=1.0):
     shape, gain = _common("orthogonal", rng, shape, gain)
     if len(shape) != 2 or 0 in shape:
         raise SpecError("orthogonal", f"needs a 2-d weight shape with positive sizes, got {shape}")
-    rows, cols = shape
+    return _draw_orthogonal(rng, shape, fan_in, fan_out, gain)
+
+
+def _draw_orthogonal(rng, shape, fan_in, fan_out, gain):
+    """Stacked orthogonal matrices, shape (..., rows, cols): one standard normal array
+    of that shape in C order (matrix j uses the draws right after matrix j-1's), then
+    one stacked QR with the signs of diag(R) made positive."""
+    rows, cols = shape[-2:]
     flat = rng.standard_normal(shape)
     if rows < cols:
-        flat = flat.T
+        flat = np.swapaxes(flat, -1, -2)
     q, r = np.linalg.qr(flat)
-    q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
-    return gain * (q.T if rows < cols else q)
+    q = q * np.where(np.diagonal(r, axis1=-2, axis2=-1) < 0, -1.0, 1.0)[..., None, :]
+    return gain * (np.swapaxes(q, -1, -2) if rows < cols else q)
 
 
 #: Scheme name -> function ``(rng, shape, fan_in, fan_out, gain, **params)``.
@@ -250,6 +307,11 @@ SCHEMES: dict[str, Callable[..., np.ndarray]] = {
     f.__name__: f for f in (he_normal, he_uniform, glorot_normal, glorot_uniform, lecun_normal,
                             normal, uniform, truncated_normal, ones, zeros, orthogonal)
 }
+
+
+#: Scheme name -> the same draw without validation (trusted, already validated arguments).
+_TRUSTED_DRAWS: dict[str, Callable[..., np.ndarray]] = {
+    name: globals()[f"_draw_{name}"] for name in SCHEMES}
 
 
 def get_scheme(name: str) -> Callable[..., np.ndarray]:
@@ -296,6 +358,40 @@ class Scheme(NamedTuple):
              gain: float = 1.0) -> np.ndarray:
         """Draw an array of ``shape`` (see the module conventions for the fans)."""
         return get_scheme(self.name)(rng, shape, fan_in, fan_out, gain, **self.params)
+
+    @property
+    def draws_nothing(self) -> bool:
+        """True for ``ones`` and ``zeros``, which consume no draws from the generator."""
+        return self.name in ("ones", "zeros")
+
+    def stack_sampler(self, shape, fan_in: int, fan_out: int,
+                      gain: float = 1.0) -> Callable[[np.random.Generator, int], np.ndarray]:
+        """The vectorized sampler of this scheme: ``sampler(rng, count)`` -> array (count, *shape).
+
+        Arguments are validated once, here (as :meth:`draw` would); the sampler then
+        draws ``count`` independent arrays of ``shape`` with whole-array calls and no
+        per-call validation.  It consumes the generator exactly as ``count``
+        consecutive :meth:`draw` calls (entries in C order of ``(count, *shape)``:
+        draw j's entries right after draw j-1's), so a stack may also be drawn in
+        consecutive pieces of rows.
+
+        >>> s = parse_scheme("he_normal")
+        >>> a = s.stack_sampler((2, 1), 1, 2)(np.random.default_rng(0), 3)
+        >>> g = np.random.default_rng(0)
+        >>> bool(np.array_equal(a, [s.draw(g, (2, 1), 1, 2) for _ in range(3)]))
+        True
+        """
+        shape, gain = _common(self.name, np.random.default_rng(0), shape, gain)
+        if self.name == "orthogonal" and (len(shape) != 2 or 0 in shape):
+            raise SpecError("orthogonal", f"needs a 2-d weight shape with positive sizes, got {shape}")
+        if self.name != "orthogonal":  # validates fans and parameters; draws nothing
+            self.draw(np.random.default_rng(0), (0, *shape), fan_in, fan_out, gain)
+        draw, params = _TRUSTED_DRAWS[self.name], self.params
+        fan_in, fan_out, gain = int(fan_in), int(fan_out), float(gain)
+
+        def sampler(rng: np.random.Generator, count: int) -> np.ndarray:
+            return draw(rng, (count, *shape), fan_in, fan_out, gain, **params)
+        return sampler
 
 
 def make_scheme(name: str, params: Mapping[str, Any] | None = None, field: str = "init") -> Scheme:

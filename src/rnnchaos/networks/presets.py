@@ -50,13 +50,30 @@ code has no identity output, so row 1's identity output follows its label.
 Published cells the saved code does not reproduce are listed, with reasons, in
 :data:`rnnchaos.reporting.reproduce.KNOWN_DIFFERENCES`.
 
-Seeding contract
-----------------
-Network number ``I`` of the stream defined by seed ``S`` is
-``preset.sample(numpy.random.default_rng(numpy.random.SeedSequence(S, spawn_key=(I,))))``
-(:func:`network_seed`, :func:`sample_preset`); this is also
-``SeedSequence(S).spawn(I + 1)[I]``.  Within a network the draw order is that
-of :func:`rnnchaos.networks.init.sample_network`: layer by layer, weight then bias.
+Seeding contract (version 2: blocks)
+------------------------------------
+Networks are drawn in blocks of :data:`BLOCK_SIZE` = 1024.  Network ``I`` of
+the stream defined by seed ``S`` is row ``I mod 1024`` of block ``I // 1024``
+(:func:`block_of`).  Block ``b`` is drawn from the one generator
+``numpy.random.default_rng(numpy.random.SeedSequence(S, spawn_key=(b,)))``
+(:func:`block_seed`) with whole-array calls in this order: layer by layer, the
+weights of all 1024 networks as one array of shape ``(1024, out, in)``, then
+their biases as one array ``(1024, out)``, each in C order (so within an
+array, network j's entries follow network j-1's), each by its layer's scheme
+(:meth:`rnnchaos.networks.init.Scheme.stack_sampler`; ``ones``/``zeros`` draw
+nothing).  The list of these arrays is :meth:`Preset.draw_targets`.
+:func:`sample_preset` draws network ``I`` by drawing its block (streamed in
+pieces, so memory stays bounded at any width); ``rnnchaos sample --seed S
+--index I`` prints it.  Outputs record :data:`SEEDING_CONTRACT` and
+:data:`SEEDING_TEXT`.  (Version 1, before, drew every network from its own
+``SeedSequence(S, spawn_key=(I,))``: about 10 us of seeding per network.)
+
+Why 1024: seeding one generator costs about as much as drawing 1,000 width-2
+networks, so it is spread over a block, while a block of the widest networks
+of the width study (k = 16384, 3k + 1 parameters) still fits in 400 MB.
+
+:meth:`Preset.sample` draws one network from a given generator (layer by layer,
+weight then bias, :func:`rnnchaos.networks.init.sample_network`); it is not the stream.
 """
 from __future__ import annotations
 
@@ -67,9 +84,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._lib.jit import run_chunks
 from ..errors import SpecError
 from .init import Scheme, as_generator, make_scheme, sample_network
-from .model import Activation, ScalarRNN
+from .model import Activation, Layer, ScalarRNN
+
+#: Networks per block of the seeding contract (see the module docstring).
+BLOCK_SIZE = 1024
+#: Version of the seeding contract recorded in manifests and JSON outputs.
+SEEDING_CONTRACT = 2
+#: The seeding contract in one line, for outputs.
+SEEDING_TEXT = (f"contract v{SEEDING_CONTRACT}: network I of seed S is row I mod {BLOCK_SIZE} of block "
+                f"I // {BLOCK_SIZE}; block b is drawn from numpy.random.default_rng("
+                "numpy.random.SeedSequence(S, spawn_key=(b,))) layer by layer, weight then bias, "
+                f"each as one array ({BLOCK_SIZE}, out, in) / ({BLOCK_SIZE}, out) in C order")
+#: Entries per array call when a block is streamed (bounds memory for wide networks).
+PIECE_ENTRIES = 1 << 21
 
 #: Preset names (a fixed contract).
 PRESETS = ("paper_a", "paper_row1", "paper_he", "paper_he_u", "paper_normal_k", "paper_glorot")
@@ -197,6 +227,20 @@ class Preset:
                               [l.bias for l in plan], as_generator(rng),
                               gain=[l.gain for l in plan], cls=ScalarRNN)
 
+    def draw_targets(self) -> tuple["DrawTarget", ...]:
+        """The arrays of one network in the contract's draw order: per layer, weight then bias.
+
+        >>> [t.shape for t in build_preset("paper_he", 3).draw_targets()]
+        [(3, 1), (3,), (1, 3), (1,)]
+        """
+        targets = []
+        for l in self.plan:
+            targets.append(DrawTarget.of(l.weight, (l.out_features, l.in_features),
+                                         l.in_features, l.out_features, l.gain))
+            targets.append(DrawTarget.of(l.bias, (l.out_features,), l.in_features,
+                                         l.out_features, l.gain))
+        return tuple(targets)
+
     def describe(self) -> dict[str, Any]:
         """A JSON-able description: name, options, and per-layer scheme strings.
 
@@ -211,8 +255,7 @@ class Preset:
                         "bias": str(l.bias), "activation": l.activation.to_spec()["activation"],
                         "activation_params": dict(l.activation.params), "gain": l.gain}
                        for l in self.plan],
-            "seeding": "network I of seed S is drawn from numpy.random.default_rng("
-                       "numpy.random.SeedSequence(S, spawn_key=(I,))); per layer, weight then bias",
+            "seeding": SEEDING_TEXT, "seeding_contract": SEEDING_CONTRACT,
         }
 
 
@@ -234,27 +277,143 @@ def _check_index(field_name: str, value: Any) -> int:
     return int(value)
 
 
-def network_seed(seed: int, index: int) -> np.random.SeedSequence:
-    """``SeedSequence(seed, spawn_key=(index,))``: the seed of network ``index`` of stream ``seed``.
+class DrawTarget(NamedTuple):
+    """One array of a network in draw order: its per-network shape and its vectorized sampler
+    (``sampler(rng, count)`` -> (count, *shape), :meth:`~rnnchaos.networks.init.Scheme.stack_sampler`)."""
 
-    Equal to ``SeedSequence(seed).spawn(index + 1)[index]``.
+    shape: tuple[int, ...]
+    sampler: Any
+    draws_nothing: bool
 
-    >>> network_seed(7, 3).spawn_key
+    @classmethod
+    def of(cls, scheme: Scheme, shape: tuple[int, ...], fan_in: int, fan_out: int,
+           gain: float) -> "DrawTarget":
+        return cls(tuple(shape), scheme.stack_sampler(shape, fan_in, fan_out, gain),
+                   scheme.draws_nothing)
+
+
+def block_seed(seed: int, block: int) -> np.random.SeedSequence:
+    """``SeedSequence(seed, spawn_key=(block,))``: the seed of block ``block`` of stream ``seed``.
+
+    >>> block_seed(7, 3).spawn_key
     (3,)
     """
-    return np.random.SeedSequence(_check_index("seed", seed), spawn_key=(_check_index("index", index),))
+    return np.random.SeedSequence(_check_index("seed", seed), spawn_key=(_check_index("block", block),))
+
+
+def block_of(index: int) -> tuple[int, int]:
+    """(block, row) of network ``index``: ``divmod(index, BLOCK_SIZE)``.
+
+    >>> block_of(2500)
+    (2, 452)
+    """
+    return divmod(_check_index("index", index), BLOCK_SIZE)
+
+
+def _draw_target_rows(rng: np.random.Generator, target: DrawTarget, lo: int, hi: int,
+                      out: np.ndarray, stop: int) -> None:
+    """Draw rows 0 .. stop-1 of ``target`` for a block, keeping rows lo .. hi-1 in ``out``.
+
+    Rows are drawn in consecutive pieces of at most PIECE_ENTRIES entries: the
+    stream is the same as one whole-block call (Scheme.stack_sampler), memory is not.
+    """
+    if target.draws_nothing:
+        out[...] = target.sampler(rng, hi - lo)
+        return
+    step = max(1, PIECE_ENTRIES // max(1, math.prod(target.shape)))
+    for first in range(0, stop, step):
+        last = min(stop, first + step)
+        piece = target.sampler(rng, last - first)
+        keep_lo, keep_hi = max(lo, first), min(hi, last)
+        if keep_lo < keep_hi:
+            out[keep_lo - lo:keep_hi - lo] = piece[keep_lo - first:keep_hi - first]
+
+
+def draw_block_rows(targets, seed: int, block: int, lo: int, hi: int,
+                    out: list[np.ndarray] | None = None, block_size: int = BLOCK_SIZE,
+                    stream: tuple[int, ...] = ()) -> list[np.ndarray]:
+    """Rows ``lo .. hi-1`` of block ``block`` of stream ``seed``: one array (hi-lo, *shape) per target.
+
+    ``targets`` is a draw order (:meth:`Preset.draw_targets`); ``out`` optional
+    preallocated arrays to fill.  The block's generator is consumed exactly as the
+    contract says, except that the last array that draws anything is drawn only up
+    to row ``hi``: nothing follows it.  Trusts its inputs (0 <= lo < hi <= block_size).
+    ``stream`` prefixes the spawn key (``spawn_key=(*stream, block)``), for studies with
+    several independent streams per seed.
+
+    >>> t = build_preset("paper_he", 2).draw_targets()
+    >>> [a.shape for a in draw_block_rows(t, 0, 0, 5, 8)]
+    [(3, 2, 1), (3, 2), (3, 1, 2), (3, 1)]
+    """
+    if out is None:
+        out = [np.empty((hi - lo, *t.shape)) for t in targets]
+    drawing = [i for i, t in enumerate(targets) if not t.draws_nothing]
+    last_drawing = drawing[-1] if drawing else -1
+    # block_seed(seed, block) without its checks: this is the hot path, inputs are trusted
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(*stream, block)))
+    for i, target in enumerate(targets):
+        _draw_target_rows(rng, target, lo, hi, out[i], hi if i >= last_drawing else block_size)
+    return out
+
+
+def draw_rows(targets, seed: int, start: int, count: int, block_size: int = BLOCK_SIZE,
+              stream: tuple[int, ...] = ()) -> list[np.ndarray]:
+    """Networks ``start .. start+count-1`` of stream ``seed``: one array (count, *shape) per target.
+
+    Assembled block by block (:func:`draw_block_rows`); validates seed, start, count.
+    ``block_size`` is :data:`BLOCK_SIZE` for the scalar presets (vector presets use
+    their own, :data:`rnnchaos.networks.vector.VECTOR_BLOCK_SIZE`); ``stream`` as in
+    :func:`draw_block_rows`.
+
+    >>> t = build_preset("paper_he", 2).draw_targets()
+    >>> a, b = draw_rows(t, 1, 1000, 50), draw_rows(t, 1, 1030, 5)
+    >>> bool(np.array_equal(a[0][30:35], b[0]))
+    True
+    """
+    seed, start = _check_index("seed", seed), _check_index("start", start)
+    if isinstance(count, bool) or not isinstance(count, Integral) or count < 1:
+        raise SpecError("count", f"must be an integer >= 1, got {count!r}")
+    out = [np.empty((count, *t.shape)) for t in targets]
+    pieces = []  # (block, lo, hi, offset in out)
+    index = start
+    while index < start + count:
+        block, lo = divmod(index, block_size)
+        hi = min(block_size, lo + start + count - index)
+        pieces.append((block, lo, hi, index - start))
+        index += hi - lo
+
+    def draw(first: int, last: int) -> None:
+        for block, lo, hi, at in pieces[first:last]:
+            draw_block_rows(targets, seed, block, lo, hi, [a[at:at + hi - lo] for a in out],
+                            block_size, stream)
+    # blocks are independent streams and numpy fills arrays without the GIL: threads help
+    run_chunks(draw, len(pieces), min_chunk=8)
+    return out
 
 
 def sample_preset(preset: Preset | str, seed: int, index: int = 0) -> ScalarRNN:
-    """Network number ``index`` of the stream ``seed``: ``preset.sample(default_rng(network_seed(seed, index)))``.
+    """Network number ``index`` of the stream ``seed`` (seeding contract v2: it draws its block).
 
     ``preset`` may be a :class:`Preset` or a preset name (default options).
 
-    >>> sample_preset("paper_he", 5, 2) == build_preset("paper_he").sample(network_seed(5, 2))
+    >>> from rnnchaos.networks.batch import sample_preset_batch
+    >>> sample_preset("paper_he", 5, 1030) == sample_preset_batch("paper_he", 5, 1024, 10).network(6)
     True
+    """
+    preset, seed = as_preset(preset), _check_index("seed", seed)
+    arrays = draw_rows(preset.draw_targets(), seed, _check_index("index", index), 1)
+    return ScalarRNN([Layer(arrays[2 * j][0], arrays[2 * j + 1][0], l.activation)
+                      for j, l in enumerate(preset.plan)])
+
+
+def as_preset(preset: Any) -> Preset:
+    """A :class:`Preset` from a Preset or a preset name (default options); SpecError otherwise.
+
+    >>> as_preset("paper_a").width
+    2
     """
     if isinstance(preset, str):
         preset = build_preset(preset)
     if not isinstance(preset, Preset):
         raise SpecError("preset", f"expected a Preset or a preset name, got {preset!r}")
-    return preset.sample(np.random.default_rng(network_seed(seed, index)))
+    return preset

@@ -53,6 +53,7 @@ from scipy.linalg import blas as _blas
 from ..errors import SpecError
 from .init import as_generator, as_scheme, make_scheme, sample_layers
 from .model import Activation, Layer, Network
+from .presets import SEEDING_CONTRACT, DrawTarget, draw_rows
 
 __all__ = [
     "VectorMap", "VectorRNN", "FunctionMap", "LinearMap", "HenonMap", "act_and_derivative",
@@ -599,18 +600,68 @@ def sample_vector_map(kind: str, dim: int, *, activation: str = "tanh",
     return VectorRNN(layers, leak=leak, drive=drive)
 
 
-def sample_vector_maps(n: int, seed: int, *, start: int = 0, **kwargs) -> VectorRNN:
-    """A batch of ``n`` maps; map i (i = start .. start+n-1) is drawn with
-    ``rng = SeedSequence(seed, spawn_key=(i,))``, other arguments as :func:`sample_vector_map`.
+#: Maps per block of the seeding contract for vector maps (fixed).  Same rule as the
+#: scalar presets (:mod:`rnnchaos.networks.presets`: block b of seed S from
+#: ``SeedSequence(S, spawn_key=(b,))``, layer by layer, weight then bias, each one array
+#: over the block, then U), with smaller blocks: a vector map is wide (16 maps of
+#: dimension 64 are already 131,072 draws, so seeding is amortized) and a chunk of maps
+#: should not have to draw 1024 of them.
+VECTOR_BLOCK_SIZE = 16
+#: The vector maps' seeding contract in one line, for outputs.
+VECTOR_SEEDING_TEXT = (
+    f"contract v{SEEDING_CONTRACT}: map I of seed S is row I mod {VECTOR_BLOCK_SIZE} of block "
+    f"I // {VECTOR_BLOCK_SIZE}; block b is drawn from numpy.random.default_rng("
+    "numpy.random.SeedSequence(S, spawn_key=(b,))) layer by layer, weight then bias, each as "
+    f"one array ({VECTOR_BLOCK_SIZE}, out, in) / ({VECTOR_BLOCK_SIZE}, out) in C order, then U")
+
+
+def _vector_targets(kind: str, d: int, *, weight_init: Any, bias_init: Any, gain: float,
+                    hidden: int | None, input_size: int | None, input_init: Any) -> list:
+    """The draw order of one map (:class:`~rnnchaos.networks.presets.DrawTarget` list):
+    layer by layer, weight then bias (as :func:`sample_layers`), then U."""
+    widths = [d, d if hidden is None else hidden, d] if kind == "two_layer" else [d, d]
+    w_init, b_init = as_scheme(weight_init, "weight_init"), as_scheme(bias_init, "bias_init")
+    targets = []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        targets.append(DrawTarget.of(w_init, (fan_out, fan_in), fan_in, fan_out, gain))
+        targets.append(DrawTarget.of(b_init, (fan_out,), fan_in, fan_out, gain))
+    if input_size is not None:
+        u_init = as_scheme(input_init, "input_init")
+        targets.append(DrawTarget.of(u_init, (d, input_size), input_size, d, gain))
+    return targets
+
+
+def sample_vector_maps(n: int, seed: int, *, start: int = 0, kind: str = "rnn", dim: int = 2,
+                       activation: str = "tanh", weight_init: Any = "lecun_normal",
+                       bias_init: Any = "zeros", gain: float = 1.0, hidden: int | None = None,
+                       leak: float | None = None, input: Any = None,
+                       input_init: Any = "lecun_normal") -> VectorRNN:
+    """Maps ``start .. start+n-1`` of stream ``seed``, stacked (batch (n,)), by the block contract.
+
+    Map I is row ``I mod VECTOR_BLOCK_SIZE`` of block ``I // VECTOR_BLOCK_SIZE``, drawn
+    from ``SeedSequence(seed, spawn_key=(block,))`` array by array over the whole block
+    (:func:`rnnchaos.networks.presets.draw_rows`); the arguments are those of
+    :func:`sample_vector_map`, whose checks they pass.
 
     >>> b = sample_vector_maps(3, 7, kind="rnn", dim=2)
-    >>> b.batch_shape, b[1] == sample_vector_map("rnn", 2, rng=np.random.SeedSequence(7, spawn_key=(1,)))
+    >>> b.batch_shape, b[1] == sample_vector_maps(1, 7, start=1, kind="rnn", dim=2)[0]
     ((3,), True)
     """
-    from .presets import network_seed
-    n = _dim_arg(n, "n")
-    return VectorRNN.stack([sample_vector_map(rng=network_seed(seed, start + i), **kwargs)
-                            for i in range(n)])
+    sample_vector_map(kind, dim, activation=activation, weight_init=weight_init,  # validates
+                      bias_init=bias_init, gain=gain, hidden=hidden, leak=leak, input=input,
+                      input_init=input_init, rng=0)
+    n, d = _dim_arg(n, "n"), _dim_arg(dim)
+    u = None if input is None else np.array(input, dtype=np.float64)
+    targets = _vector_targets(kind, d, weight_init=weight_init, bias_init=bias_init, gain=gain,
+                              hidden=hidden, input_size=None if u is None else u.size,
+                              input_init=input_init)
+    arrays = draw_rows(targets, seed, start, n, VECTOR_BLOCK_SIZE)
+    acts = [activation, "identity"] if kind == "two_layer" else [activation]
+    layers = [(arrays[2 * i], arrays[2 * i + 1], act) for i, act in enumerate(acts)]
+    drive = None if u is None else arrays[-1] @ u
+    if kind == "leaky" and leak is None:
+        leak = 0.1
+    return VectorRNN(layers, leak=leak, drive=drive)
 
 
 # ---------------------------------------------------------------- presets
@@ -644,6 +695,17 @@ class VectorPreset:
                                  weight_init=self.weight_init, bias_init=self.bias_init,
                                  gain=self.gain, leak=self.leak, rng=rng)
 
+    def sample_maps(self, seed: int, n: int, start: int = 0) -> VectorRNN:
+        """Maps ``start .. start+n-1`` of stream ``seed`` (the block contract of
+        :func:`sample_vector_maps`), stacked.
+
+        >>> build_vector_preset("rnn_relu", 3).sample_maps(0, 4).batch_shape
+        (4,)
+        """
+        return sample_vector_maps(n, seed, start=start, kind=self.kind, dim=self.dim,
+                                  activation=self.activation, weight_init=self.weight_init,
+                                  bias_init=self.bias_init, gain=self.gain, leak=self.leak)
+
     def describe(self) -> dict[str, Any]:
         """JSON-able description including the seeding contract.
 
@@ -654,9 +716,7 @@ class VectorPreset:
                 "activation": self.activation, "weight_init": self.weight_init,
                 "bias_init": self.bias_init, "gain": self.gain, "leak": self.leak,
                 "mean_field_critical_gain": self.critical_gain, "note": self.note,
-                "seeding": "map I of seed S is drawn from numpy.random.default_rng("
-                           "numpy.random.SeedSequence(S, spawn_key=(I,))); layer by layer, "
-                           "weight then bias"}
+                "seeding": VECTOR_SEEDING_TEXT, "seeding_contract": SEEDING_CONTRACT}
 
 
 #: name -> (kind, activation, weight_init, leak, mean-field critical gain, note)
@@ -709,16 +769,15 @@ def build_vector_preset(name: str, dim: int, *, gain: float = 1.0, std: float | 
 
 
 def sample_vector_preset(preset: VectorPreset, seed: int, index: int = 0) -> VectorRNN:
-    """Map number ``index`` of stream ``seed``: ``preset.sample(SeedSequence(seed, spawn_key=(index,)))``.
+    """Map number ``index`` of stream ``seed`` (block contract: it draws its block's rows up to it).
 
     >>> p = build_vector_preset("rnn_tanh", 4)
-    >>> sample_vector_preset(p, 3, 2) == p.sample(np.random.SeedSequence(3, spawn_key=(2,)))
+    >>> sample_vector_preset(p, 3, 18) == sample_vector_batch(p, 3, 4, start=16)[2]
     True
     """
-    from .presets import network_seed
     if not isinstance(preset, VectorPreset):
         raise SpecError("preset", f"expected a VectorPreset, got {preset!r}")
-    return preset.sample(network_seed(seed, index))
+    return preset.sample_maps(seed, 1, index)[0]
 
 
 def sample_vector_batch(preset: VectorPreset, seed: int, n: int, start: int = 0) -> VectorRNN:
@@ -728,5 +787,6 @@ def sample_vector_batch(preset: VectorPreset, seed: int, n: int, start: int = 0)
     >>> sample_vector_batch(p, 1, 4, start=2)[0] == sample_vector_preset(p, 1, 2)
     True
     """
-    n = _dim_arg(n, "n")
-    return VectorRNN.stack([sample_vector_preset(preset, seed, start + i) for i in range(n)])
+    if not isinstance(preset, VectorPreset):
+        raise SpecError("preset", f"expected a VectorPreset, got {preset!r}")
+    return preset.sample_maps(seed, n, start)

@@ -101,12 +101,12 @@ def _network_groups(plan: ScalarPlan, seed: int):
     from ..exact.entropy import entropy_bounds
     from ..networks.examples import tent_network
     from ..networks.presets import build_preset, sample_preset
-    from ..studies.persistence import draw_rng, perturb
+    from ..studies.persistence import draw_maps
 
     chaotic, calm = [], []
     i = 0
     while len(chaotic) < plan.scramble_networks and i < 50 * plan.scramble_networks:
-        f = perturb(tent_network(), 0.1, draw_rng(seed, 0.1, i))
+        f = draw_maps(tent_network(), 0.1, 0, seed, i)[0]
         eb = entropy_bounds(f, 6)
         if eb.lower > 0 and eb.interval is not None and _width(eb.interval) >= MIN_WIDTH:
             chaotic.append((f"tent+N(0,0.1^2) #{i}", f, eb))

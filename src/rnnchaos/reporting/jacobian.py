@@ -15,6 +15,7 @@ import numpy as np
 from .._lib.atomic import atomic_write_bytes
 from ..dynamics.meanfield import mean_field_critical_gain
 from ..errors import SpecError
+from ..networks.vector import VECTOR_BLOCK_SIZE
 from ..studies.jacobian import (
     PAPER_STDS,
     PUBLISHED,
@@ -103,7 +104,7 @@ def _sweep_figure(rows: list[dict[str, Any]], path: Path, preset: str) -> None:
     plt.close(fig)
 
 
-def report_section(out_dir: Path, mode: str, seed: int) -> str:
+def report_section(out_dir: Path, mode: str, seed: int, workers=None) -> str:
     """Run the threshold experiment and the lambda_max sweep; write PNGs; return an HTML fragment.
 
     ``mode="quick"`` (200 maps per std; sweep d = 16, 64, 256 with 100 maps
@@ -129,7 +130,8 @@ def report_section(out_dir: Path, mode: str, seed: int) -> str:
     atomic_write_bytes(out_dir / "jacobian_threshold.json",
                        json.dumps(res.to_json(), indent=1).encode())
     t0 = time.perf_counter()
-    workers = 1 if mode == "quick" else max(1, os.cpu_count() or 1)
+    if workers is None:  # a number of processes or an Executor (Dask) may be given
+        workers = 1 if mode == "quick" else max(1, os.cpu_count() or 1)
     sweep_rows = lambda_max_sweep(plan.sweep_preset, plan.sweep_dims, plan.sweep_gains, plan.sweep_n,
                                   seed, out=out_dir / "sweeps" / f"lambda_max_{mode}",
                                   steps=plan.sweep_steps, transient=plan.sweep_transient,
@@ -167,7 +169,8 @@ def _html(res: ThresholdResult, sweep_rows, plan: _Plan, mode: str, seed: int, s
 <h2>Higher dimensions: the Jacobian threshold and Lyapunov exponents</h2>
 <p>The paper's last experiment: maps f(h) = W2 relu(W1 h) on R<sup>{res.dim}</sup>
 (weights N(0, std<sup>2</sup>), biases zero), {res.n} maps per std ({e(mode)} mode, seed {seed};
-map i of every std is drawn from <code>SeedSequence({seed}, spawn_key=(i,))</code>, so the stds
+map i of every std is map i of the vector maps' block seeding contract, row i mod {VECTOR_BLOCK_SIZE} of block
+i // {VECTOR_BLOCK_SIZE} drawn from <code>SeedSequence({seed}, spawn_key=(i // {VECTOR_BLOCK_SIZE},))</code>, so the stds
 share their random numbers). The notebook's input is an sklearn digits image; here it is a
 {e(res.input_note)}. The notebook's curve is the fraction with Jacobian <em>spectral radius</em>
 &gt; 1 at that input (its axis says "spectral norm"); both are reported, at the input and at the

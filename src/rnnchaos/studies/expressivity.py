@@ -20,9 +20,10 @@ statistics*, reported with their standard errors / confidence intervals.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from flint import fmpq
@@ -36,6 +37,8 @@ from ..exact.regions import (
     check_steps,
     resolve_interval,
 )
+from ..networks.model import Layer, ScalarRNN
+from ..networks.presets import SEEDING_CONTRACT
 from .stats import mean_ci
 
 LOG_PHI = math.log((1 + math.sqrt(5)) / 2)
@@ -107,8 +110,10 @@ def fit_growth(counts: Sequence[int], t_min: int = 1) -> GrowthFit:
 class EnsembleCounts:
     """Exact counts for many draws: ``rnn_laps[i][t-1]``, ``ff_laps[i][t-1]`` (and pieces).
 
-    Draw ``i`` uses ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(i,)))``:
-    first the RNN map, then the ``steps`` feedforward layers.
+    Draw ``i`` takes its maps in order from its own block stream (rows 0, 1, ... of
+    blocks 0, 1, ... of ``SeedSequence(seed, spawn_key=(i, block))``, whole-block arrays
+    as in :mod:`rnnchaos.networks.presets`): first the RNN map, then the ``steps``
+    feedforward layers (rejected maps, under a condition, are skipped in that order).
 
     >>> e = expressivity_ensemble(2, 3, seed=0, eps=0.0)
     >>> round(e.rate_summary("rnn_laps")["mean_rate"], 6), e.to_json()["draws"]
@@ -142,7 +147,10 @@ class EnsembleCounts:
         """JSON-able summary: growth rates of every count (no per-draw lists)."""
         out = {"mode": self.mode, "description": self.description, "seed": self.seed,
                "steps": self.steps, "interval": [str(self.interval[0]), str(self.interval[1])],
-               "draws": len(self.rnn_laps), "maps_tried": self.tries}
+               "draws": len(self.rnn_laps), "maps_tried": self.tries,
+               "seeding": "draw i takes its maps in order from rows 0, 1, ... of blocks 0, 1, ... of "
+                          "SeedSequence(seed, spawn_key=(i, block)), whole-block arrays",
+               "seeding_contract": SEEDING_CONTRACT}
         for key in ("rnn_laps", "ff_laps", "rnn_pieces", "ff_pieces"):
             out[key + "_growth"] = self.rate_summary(key)
         return out
@@ -168,6 +176,32 @@ def has_positive_entropy(f, max_iter: int = 6) -> bool:
     return entropy_bounds(g, max_iter).lower > 0
 
 
+def _candidates(targets, make, seed: int, draw: int):
+    """The maps draw ``draw`` tries, in order: rows 0, 1, ... of blocks 0, 1, ... of the stream
+    ``SeedSequence(seed, spawn_key=(draw, block))`` (the block contract, one stream per draw)."""
+    from ..networks.presets import BLOCK_SIZE, draw_block_rows
+    for block in itertools.count():
+        arrays = draw_block_rows(targets, seed, block, 0, BLOCK_SIZE, stream=(draw,))
+        for row in range(BLOCK_SIZE):
+            yield make(arrays, row)
+
+
+def _perturbed_row(base, eps: float):
+    """Row r of unit-normal noise arrays -> base + eps * noise."""
+    def make(arrays, r):
+        return ScalarRNN([Layer(l.weight + eps * arrays[2 * j][r], l.bias + eps * arrays[2 * j + 1][r],
+                                l.activation) for j, l in enumerate(base.layers)])
+    return make
+
+
+def _preset_row(preset):
+    """Row r of a preset's block arrays -> that network."""
+    def make(arrays, r):
+        return ScalarRNN([Layer(arrays[2 * j][r], arrays[2 * j + 1][r], lp.activation)
+                          for j, lp in enumerate(preset.plan)])
+    return make
+
+
 def expressivity_ensemble(n: int, steps: int, seed: int, *, mode: str = "perturbed",
                           base=None, eps: float = 0.1, preset=None, interval=(0, 1),
                           condition: str | None = None, max_tries: int = 100_000,
@@ -188,7 +222,7 @@ def expressivity_ensemble(n: int, steps: int, seed: int, *, mode: str = "perturb
     ([[2, 4, 8], [2, 4, 8]], [[2, 4, 8], [2, 4, 8]])
     """
     from ..networks.examples import tent_network
-    from .persistence import check_eps, perturb
+    from .persistence import check_eps, noise_targets
 
     steps = check_steps(steps)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -197,7 +231,7 @@ def expressivity_ensemble(n: int, steps: int, seed: int, *, mode: str = "perturb
     if mode == "perturbed":
         base = base if base is not None else tent_network()
         eps = check_eps(eps)
-        draw: Callable[[np.random.Generator], Any] = lambda rng: perturb(base, eps, rng)
+        targets, make = noise_targets(base, 1), _perturbed_row(base, eps)
         desc = f"base perturbed with N(0, {eps}^2) on every parameter"
     elif mode == "drawn":
         from ..networks.presets import Preset, build_preset
@@ -207,7 +241,7 @@ def expressivity_ensemble(n: int, steps: int, seed: int, *, mode: str = "perturb
             preset = build_preset(preset)
         if not isinstance(preset, Preset):
             raise SpecError("preset", f"expected a Preset or a preset name, got {preset!r}")
-        draw = preset.sample
+        targets, make = preset.draw_targets(), _preset_row(preset)
         gain = "" if preset.gain == 1.0 else f", gain {preset.gain:g}"
         desc = f"independent draws of preset {preset.name} (width {preset.width}{gain})"
     else:
@@ -219,20 +253,20 @@ def expressivity_ensemble(n: int, steps: int, seed: int, *, mode: str = "perturb
         out.description += ", each map conditioned on proven positive entropy"
     budget = [max_tries]
 
-    def accepted(rng):
+    def accepted(candidates):
         while budget[0] > 0:
             budget[0] -= 1
             out.tries += 1
-            m = as_pl(draw(rng))
+            m = as_pl(next(candidates))
             if condition is None or has_positive_entropy(m):
                 return m
         raise ResourceLimitError(f"condition {condition!r}: no acceptable map within "
                                  f"{max_tries} tries")
 
     for i in range(n):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
-        f = accepted(rng)
-        layers = [accepted(rng) for _ in range(steps)]
+        candidates = _candidates(targets, make, seed, i)
+        f = accepted(candidates)
+        layers = [accepted(candidates) for _ in range(steps)]
         r = _counts([f] * steps, lo, hi, "rnn", max_pieces)
         s = _counts(layers, lo, hi, "feedforward", max_pieces)
         out.rnn_pieces.append(r.pieces)

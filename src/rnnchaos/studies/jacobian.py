@@ -32,45 +32,42 @@ What is reported, per std (95% Wilson intervals throughout)
 
 Seeding: map i (of every std) is ``sample_vector_preset(build_vector_preset(
 "paper_jacobian", 64, std=std), seed, i)``, i.e. W1, W2 = std * Z1, std * Z2
-with Z drawn from ``SeedSequence(seed, spawn_key=(i,))``: common random
+with Z the same for every std (the vector maps' block seeding contract,
+:data:`rnnchaos.networks.vector.VECTOR_BLOCK_SIZE`): common random
 numbers across stds.  The tangent vectors of maps start .. start+batch-1 come
 from ``SeedSequence([seed, TANGENT_STREAM, start])`` (the same for every std).
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from .._lib.atomic import atomic_write_bytes, atomic_write_table
-from .._lib.runner import pin_blas_threads
+from .._lib.atomic import atomic_write_table
+from .._lib.optional import require
+from .._lib.progress import Progress
+from .._lib.runner import Executor, executor_for, run_tasks
+from .._lib.store import ChunkStore
 from ..dynamics.lyapunov import iterate, lyapunov_max_direct, lyapunov_spectrum
 from ..dynamics.meanfield import mean_field_critical_gain, mean_field_critical_std
 from ..errors import SpecError
-from ..networks.presets import network_seed
-from ..networks.vector import VectorRNN, build_vector_preset, sample_vector_batch
+from ..networks.presets import SEEDING_CONTRACT
+from ..networks.vector import (
+    VECTOR_SEEDING_TEXT,
+    VectorRNN,
+    build_vector_preset,
+    sample_vector_batch,
+)
 from .stats import wilson_interval
 
 __all__ = [
-    "PAPER_INPUT",
-    "PAPER_STDS",
-    "PUBLISHED",
-    "TANGENT_STREAM",
-    "paper_maps",
-    "jacobians_at",
-    "spectral_radius",
-    "spectral_norm",
-    "mean_field_critical_std",
-    "mean_field_critical_gain",
-    "threshold_experiment",
-    "lambda_max_sweep",
+    "PAPER_INPUT", "PAPER_STDS", "PUBLISHED", "TANGENT_STREAM", "paper_maps", "jacobians_at",
+    "spectral_radius", "spectral_norm", "mean_field_critical_std", "mean_field_critical_gain",
+    "threshold_experiment", "lambda_max_sweep",
 ]
 
 #: A hand-written 8x8 digit "3", raw pixel values 0..16 (sklearn digits' range), row by row.
@@ -99,24 +96,17 @@ TANGENT_STREAM = 0x6A6163  # "jac"
 def paper_maps(std: float, n: int, seed: int, *, start: int = 0, dim: int = 64) -> VectorRNN:
     """Maps start .. start+n-1 of the paper's family at this std, stacked (batch (n,)).
 
-    Map i is ``W2 relu(W1 h)``, W1, W2 = std * Z1, std * Z2 with Z1 then Z2
-    (d x d, C order) standard normal from ``SeedSequence(seed, spawn_key=(i,))``;
-    bit for bit ``sample_vector_preset(build_vector_preset("paper_jacobian",
-    dim, std=std), seed, i)``.
+    Map i is ``W2 relu(W1 h)``, W1, W2 = std * Z1, std * Z2, Z standard normal:
+    ``sample_vector_preset(build_vector_preset("paper_jacobian", dim, std=std), seed, i)``
+    (the block seeding contract of :mod:`rnnchaos.networks.vector`), so the same Z
+    serve every std (common random numbers).
 
     >>> paper_maps(0.15, 3, seed=0).batch_shape
     (3,)
     """
     if not (isinstance(std, (int, float)) and not isinstance(std, bool) and math.isfinite(std) and std > 0):
         raise SpecError("std", f"must be a finite number > 0, got {std!r}")
-    z1 = np.empty((n, dim, dim))
-    z2 = np.empty((n, dim, dim))
-    for j in range(n):
-        g = np.random.default_rng(network_seed(seed, start + j))
-        z1[j] = g.standard_normal((dim, dim))
-        z2[j] = g.standard_normal((dim, dim))
-    zeros = np.zeros((n, dim))
-    return VectorRNN([(z1 * float(std), zeros, "relu"), (z2 * float(std), zeros, "identity")])
+    return sample_vector_batch(build_vector_preset("paper_jacobian", dim, std=float(std)), seed, n, start)
 
 
 def jacobians_at(system, h: np.ndarray) -> np.ndarray:
@@ -293,18 +283,64 @@ def _sweep_chunk(args) -> tuple[str, int, dict[str, np.ndarray]]:
     return _Cell(preset, dim, gain).key, start, out
 
 
-def _run(tasks, workers):
-    if workers <= 1:
-        for t in tasks:
-            yield _sweep_chunk(t)
-        return
-    with ProcessPoolExecutor(workers, initializer=pin_blas_threads) as pool:
-        yield from pool.map(_sweep_chunk, tasks)
+def _validated_sweep(preset, dims, gains, n, seed, steps, transient, tangent_transient):
+    """The lambda_max sweep's cells and configuration, every parameter checked (SpecError)."""
+    from ..networks.presets import _check_index
+    from ..networks.vector import VECTOR_PRESETS
+    if preset not in VECTOR_PRESETS:
+        raise SpecError("preset", f"unknown vector preset {preset!r}; choose one of "
+                        f"{', '.join(VECTOR_PRESETS)}")
+    for field, value, minimum in (("n", n, 1), ("steps", steps, 1), ("transient", transient, 0),
+                                  ("tangent_transient", tangent_transient, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise SpecError(field, f"must be an integer >= {minimum}, got {value!r}")
+    seed = _check_index("seed", seed)
+    cells = [_Cell(preset, int(d), float(g)) for d in dims for g in gains]
+    for c in cells:
+        build_vector_preset(preset, c.dim, gain=c.gain)  # validate before any work
+    config = {"preset": preset, "dims": [int(d) for d in dims], "gains": [float(g) for g in gains],
+              "n": n, "seed": seed, "steps": steps, "transient": transient,
+              "tangent_transient": tangent_transient, "units": "natural log per iteration",
+              "seeding": f"maps: {VECTOR_SEEDING_TEXT}; states/tangents: "
+                         f"SeedSequence([seed, {TANGENT_STREAM}, dim, chunk_start])",
+              "seeding_contract": SEEDING_CONTRACT}
+    return cells, config
+
+
+class _LambdaBlock(NamedTuple):
+    """One task of a lambda_max sweep (the arguments of :func:`_sweep_chunk`): maps
+    start .. start+size-1 of the cell (preset, dim, gain)."""
+
+    preset: str
+    dim: int
+    gain: float
+    seed: int
+    start: int
+    size: int
+    steps: int
+    transient: int
+    tangent_transient: int
+
+    @property
+    def cell(self) -> str:
+        return _Cell(self.preset, self.dim, self.gain).key
+
+
+def _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient):
+    """One task per (cell, chunk start)."""
+    from ..networks.vector import VECTOR_PRESETS
+    layers = 2 if VECTOR_PRESETS[preset][0] == "two_layer" else 1
+    blocks = []
+    for c in cells:
+        size = _chunk_size(c.dim, layers)
+        blocks += [_LambdaBlock(preset, c.dim, c.gain, seed, start, min(size, n - start), steps,
+                                transient, tangent_transient) for start in range(0, n, size)]
+    return blocks
 
 
 def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n: int, seed: int, *,
                      out: str | os.PathLike | None = None, steps: int = 1000, transient: int = 500,
-                     tangent_transient: int = 100, workers: int = 1) -> list[dict[str, Any]]:
+                     tangent_transient: int = 100, workers: "int | Executor" = 1) -> list[dict[str, Any]]:
     """P(lambda_max > 0) over n random maps of a vector preset, for each dim x gain, with CIs.
 
     lambda_max: QR method with k = 1 (natural log per iteration) after
@@ -313,12 +349,14 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
     ``sample_vector_preset(build_vector_preset(preset, dim, gain=gain), seed, i)``
     (common random numbers across gains); initial states / tangent vectors of
     maps start.. of a chunk come from ``SeedSequence([seed, TANGENT_STREAM, dim,
-    start])``.  Results do not depend on ``workers`` (BLAS pinned to one
-    thread per worker process).
+    start])``.  Results do not depend on ``workers`` (a number of local worker
+    processes or an Executor such as a Dask cluster; BLAS pinned to one thread per worker).
 
-    With ``out``, chunks are saved atomically as ``out/chunks/<cell>/<start>.npz``
-    and reused when the same call is repeated (resumable); ``out/manifest.json``
-    records the configuration and ``out/results.parquet`` the rows.  Rows:
+    With ``out``, ``out`` is a :class:`~rnnchaos._lib.store.ChunkStore`: chunks are saved
+    atomically as ``out/chunks/<cell>/<start>.npz`` with the configuration's hash and reused
+    when the same call is repeated (resumable, on any executor); ``out/manifest.json``
+    records the configuration and ``out/results.parquet`` the rows; a directory holding
+    another configuration is refused.  Rows:
     preset, dim, gain, n, count (lambda_max > 0), p, ci_low, ci_high (95%
     Wilson), median_lambda_max, marginal (|lambda_max| <= split-half
     difference), diverged, critical_gain (mean field).
@@ -327,49 +365,26 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
     >>> [r["count"] for r in rows]
     [0, 5]
     """
-    from ..networks.vector import VECTOR_PRESETS
-    if preset not in VECTOR_PRESETS:
-        raise SpecError("preset", f"unknown vector preset {preset!r}; choose one of "
-                        f"{', '.join(VECTOR_PRESETS)}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise SpecError("n", f"must be an integer >= 1, got {n!r}")
-    cells = [_Cell(preset, int(d), float(g)) for d in dims for g in gains]
-    for c in cells:
-        build_vector_preset(preset, c.dim, gain=c.gain)  # validate before any work
-    config = {"preset": preset, "dims": [int(d) for d in dims], "gains": [float(g) for g in gains],
-              "n": n, "seed": seed, "steps": steps, "transient": transient,
-              "tangent_transient": tangent_transient, "units": "natural log per iteration",
-              "seeding": "map i: SeedSequence(seed, spawn_key=(i,)); states/tangents: "
-                         f"SeedSequence([seed, {TANGENT_STREAM}, dim, chunk_start])"}
-    out_path = None if out is None else Path(out)
-    if out_path is not None:
-        man = out_path / "manifest.json"
-        if man.exists():
-            old = json.loads(man.read_text())
-            if old.get("config") != config:
-                raise SpecError("out", f"{out_path} holds a different sweep; use another directory")
-        else:
-            atomic_write_bytes(man, json.dumps({"config": config}, indent=1).encode())
-    done: dict[tuple[str, int], dict[str, np.ndarray]] = {}
-    tasks = []
-    for c in cells:
-        layers = 2 if VECTOR_PRESETS[preset][0] == "two_layer" else 1
-        size = _chunk_size(c.dim, layers)
-        for start in range(0, n, size):
-            m = min(size, n - start)
-            path = None if out_path is None else out_path / "chunks" / c.key / f"{start}.npz"
-            if path is not None and path.exists():
-                with np.load(path) as z:
-                    done[(c.key, start)] = {k: z[k] for k in z.files}
-                continue
-            tasks.append((preset, c.dim, c.gain, seed, start, m, steps, transient, tangent_transient))
-    for key, start, arrays in _run(tasks, workers):
-        done[(key, start)] = arrays
-        if out_path is not None:
-            import io
-            buf = io.BytesIO()
-            np.savez(buf, **arrays)
-            atomic_write_bytes(out_path / "chunks" / key / f"{start}.npz", buf.getvalue())
+    cells, config = _validated_sweep(preset, dims, gains, n, seed, steps, transient, tangent_transient)
+    blocks = _sweep_blocks(cells, preset, n, seed, steps, transient, tangent_transient)
+    store = None if out is None else ChunkStore(out, "lambda_max_sweep", config).open()
+    if out is not None:
+        require("pyarrow", "writing Parquet results")
+    done = {(b.cell, b.start): store.load(b.cell, b.start, b.size) for b in blocks
+            if store is not None and store.has(b.cell, b.start)}
+    todo = [b for b in blocks if (b.cell, b.start) not in done]
+    with executor_for(workers) as executor:
+        if store is not None:
+            store.begin_run({"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                             "executor": executor.name})
+        labels = [f"{b.cell} maps {b.start}..{b.start + b.size - 1}" for b in todo]
+        with Progress(sum(b.size for b in todo), desc="lambda_max sweep", unit="maps") as bar:
+            for i, (key, start, arrays) in run_tasks(executor, _sweep_chunk, todo, labels=labels,
+                                                     ordered=False):  # saved as soon as done
+                done[(key, start)] = arrays
+                if store is not None:
+                    store.save(key, start, todo[i].size, arrays)
+                bar.update(todo[i].size)
     rows = []
     crit = mean_field_critical_gain(preset)
     for c in cells:
@@ -383,7 +398,8 @@ def lambda_max_sweep(preset: str, dims: Sequence[int], gains: Sequence[float], n
                      "median_lambda_max": float(np.nanmedian(lam)) if np.any(np.isfinite(lam)) else None,
                      "marginal": int(np.sum(np.abs(lam) <= np.nan_to_num(split, nan=np.inf))),
                      "diverged": int(np.sum(div)), "critical_gain": crit, "seed": seed})
-    if out_path is not None:
-        import pyarrow as pa
-        atomic_write_table(out_path / "results.parquet", pa.Table.from_pylist(rows))
+    if store is not None:
+        pa = require("pyarrow", "writing Parquet results")
+        atomic_write_table(store.root / "results.parquet", pa.Table.from_pylist(rows))
+        store.finish_run(finished_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     return rows

@@ -1,23 +1,32 @@
 """Monte Carlo estimation of the probability of chaos, with Wilson intervals.
 
-Network ``I`` of an estimate with seed ``S`` is drawn from
-``SeedSequence(S, spawn_key=(I,))`` (see :mod:`rnnchaos.networks.presets`), so any single
-network can be drawn again with ``rnnchaos sample --seed S --index I``.  An
-estimate over n networks uses indices 0 .. n-1; networks are processed in
-chunks of consecutive indices, and the result depends only on (preset, seed,
-n) -- not on the number of worker processes.
+Network ``I`` of an estimate with seed ``S`` is network ``I`` of the block seeding
+contract of :mod:`rnnchaos.networks.presets` (row ``I mod BLOCK_SIZE`` of block
+``I // BLOCK_SIZE``), so any single network can be drawn again with ``rnnchaos
+sample --seed S --index I``.  An estimate over n networks uses indices 0 .. n-1;
+networks are processed in chunks of consecutive indices, and the result depends
+only on (preset, seed, n) -- not on the number of worker processes.
+
+The work unit (:func:`count_chunk`): a range of networks is cut into tasks of
+whole blocks (:func:`task_size`, about TASK_PARAMETERS weights and biases, i.e.
+0.1-0.5 s of work at any width); each task is drawn with whole-array calls,
+decided by the batch deciders and reduced to counts in the same process, so
+only a few integers per task cross a process boundary.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from .._lib.runner import make_pool
-from ..deciders.criteria import CRITERIA, check_criteria
+from .._lib.runner import Executor, executor_for, run_tasks
+from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
+from ..networks.presets import BLOCK_SIZE, SEEDING_CONTRACT, SEEDING_TEXT
 from .stats import wilson_interval
 
-DEFAULT_CHUNK = 4096
+#: Chunk of a sweep cell (block-aligned, so every block is drawn once).
+DEFAULT_CHUNK = 4 * BLOCK_SIZE
 DEFAULT_MAX_N = 10_000_000
 
 
@@ -59,52 +68,91 @@ def reference_window(preset) -> float:
     return 2.0 if preset.name == "paper_a" else 1.0
 
 
-def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
-                   entropy_max_period: int = 6) -> dict[str, Any]:
-    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending."""
+#: Parameters drawn and decided at once in a worker (about 32 MiB of float64): sizes a
+#: task to about 0.1-0.5 s of work at every width (the deciders' cost grows with width).
+TASK_PARAMETERS = 1 << 22
+
+
+def task_size(preset) -> int:
+    """Networks per task for ``preset``: a whole number of blocks, about TASK_PARAMETERS parameters.
+
+    The unit of work a runner hands a worker (sampling, deciding and counting fused
+    per task, so nothing per-network crosses a process boundary).
+
+    >>> from rnnchaos.networks.presets import BLOCK_SIZE, build_preset
+    >>> task_size(build_preset("paper_he", 2)) // BLOCK_SIZE, task_size(build_preset("paper_he", 4096))
+    (585, 1024)
+    """
+    from ..networks.presets import BLOCK_SIZE
+
+    per_network = sum(math.prod(t.shape) for t in preset.draw_targets())
+    return BLOCK_SIZE * max(1, TASK_PARAMETERS // per_network // BLOCK_SIZE)
+
+
+def _task_ranges(preset, start: int, count: int):
+    """(start, count) pieces of networks start .. start+count-1, cut at multiples of task_size."""
+    size = task_size(preset)
+    end = start + count
+    while start < end:
+        stop = min(end, (start // size + 1) * size)
+        yield start, stop - start
+        start = stop
+
+
+def _decide_range(preset, seed, start, count, criteria, entropy_max_period):
     from ..deciders.verdicts import decide
     from ..networks.batch import sample_preset_batch
 
     batch = sample_preset_batch(preset, seed, start, count)
-    verdicts = decide(batch, criteria, entropy_max_period=entropy_max_period,
-                      window=reference_window(preset))
-    return {c: verdicts[c] for c in criteria}
+    return decide(batch, criteria, entropy_max_period=entropy_max_period,
+                  window=reference_window(preset))
+
+
+def chunk_verdicts(preset, seed: int, start: int, count: int, criteria: Sequence[str],
+                   entropy_max_period: int = 6) -> dict[str, Any]:
+    """Verdict arrays (bool, one per network start .. start+count-1) per criterion; None: pending.
+
+    Sampled and decided a task at a time (:func:`task_size`), so memory stays bounded.
+    """
+    import numpy as np
+
+    parts = [_decide_range(preset, seed, s, c, criteria, entropy_max_period)
+             for s, c in _task_ranges(preset, start, count)]
+    return {c: None if parts[0][c] is None else np.concatenate([v[c] for v in parts])
+            for c in criteria}
 
 
 def count_chunk(preset, seed: int, start: int, count: int, criteria: Sequence[str],
                 entropy_max_period: int = 6) -> dict[str, int | None]:
-    """Number of networks start .. start+count-1 satisfying each criterion (None: pending)."""
-    arrays = chunk_verdicts(preset, seed, start, count, criteria, entropy_max_period)
-    return {c: None if v is None else int(v.sum()) for c, v in arrays.items()}
+    """Number of networks start .. start+count-1 satisfying each criterion (None: pending).
+
+    Sampling, deciding and counting fused a task at a time (:func:`task_size`); only
+    the counts leave.  Any start/count works; block-aligned ones draw every block once.
+    """
+    counts: dict[str, int | None] = {c: 0 for c in criteria}
+    for s, c in _task_ranges(preset, start, count):
+        verdicts = _decide_range(preset, seed, s, c, criteria, entropy_max_period).counts
+        for criterion in criteria:
+            k = verdicts[criterion]
+            counts[criterion] = None if k is None or counts[criterion] is None \
+                else counts[criterion] + k
+    return counts
+
+
+def probe_first_network(preset, seed: int) -> None:
+    """Draw network 0 of (preset, seed) by the workers' own batch path, so an option whose
+    weights cannot be drawn (a gain that overflows them) fails at the boundary: before any
+    worker starts or any file is written, not first inside a worker."""
+    import numpy as np
+
+    from ..networks.batch import sample_preset_batch
+    with np.errstate(over="ignore", invalid="ignore"):  # the SpecError says it in one line
+        sample_preset_batch(preset, seed, 0, 1)
 
 
 def _run_chunk(args):
+    """One block of an estimate (a module-level function: it is pickled to workers)."""
     return count_chunk(*args)
-
-
-class ChunkRunner:
-    """Runs chunks in this process (workers=1) or in a process pool, results in order."""
-
-    def __init__(self, workers: int = 1):
-        self.workers = workers
-        self._pool = None
-        if workers > 1:
-            self._pool = make_pool(workers)
-
-    def map(self, tasks: list[tuple]) -> list[dict]:
-        if self._pool is None:
-            return [_run_chunk(t) for t in tasks]
-        return list(self._pool.map(_run_chunk, tasks))
-
-    def close(self):
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 # ---------------------------------------------------------------- estimate
@@ -122,7 +170,7 @@ class Estimate:
         out: dict[str, Any] = {c: e.to_json() for c, e in self.criteria.items()}
         out["meta"] = {"preset": self.preset, "seed": self.seed, "n": self.n,
                        "indices": [0, self.n], "entropy_max_period": self.entropy_max_period,
-                       "network_seed": "numpy.random.SeedSequence(seed, spawn_key=(index,))",
+                       "network_seed": SEEDING_TEXT, "seeding_contract": SEEDING_CONTRACT,
                        "interval": "Wilson score, 95%"}
         return out
 
@@ -140,14 +188,16 @@ def _validate_budget(n, ci_halfwidth, max_n):
 
 def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | None = None,
              criteria: Iterable[str] = CRITERIA, entropy_max_period: int = 6,
-             chunk_size: int = DEFAULT_CHUNK, max_n: int = DEFAULT_MAX_N, workers: int = 1,
+             chunk_size: int | None = None, max_n: int = DEFAULT_MAX_N,
+             workers: "int | Executor" = 1,
              progress: Callable[[int, int | None], None] | None = None) -> Estimate:
     """Estimate P(criterion) over random networks of ``preset`` with 95% Wilson intervals.
 
     Fixed size (``n``) or adaptive (``ci_halfwidth``: chunks are added, in index
     order, until every decided criterion's interval half-width is at most that,
     or ``max_n`` networks).  The stopping point is checked after every chunk in
-    index order, so the result does not depend on ``workers``.
+    index order, so the result does not depend on ``workers`` (a number of local worker
+    processes, or an Executor such as a Dask cluster: see :mod:`rnnchaos._lib.runner`).
 
     >>> from rnnchaos.networks.presets import build_preset
     >>> est = estimate(build_preset("paper_he", 2), seed=1, n=200, criteria=["period_2"])
@@ -158,28 +208,27 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
 
     seed = _check_index("seed", seed)
     criteria = check_criteria(criteria)
+    entropy_max_period = check_entropy_max_period(entropy_max_period)  # before any worker
     _validate_budget(n, ci_halfwidth, max_n)
+    chunk_size = task_size(preset) if chunk_size is None else chunk_size
     if chunk_size < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {chunk_size}")
+    probe_first_network(preset, seed)
     total = n if n is not None else max_n
+    tasks = [(preset, seed, start, min(chunk_size, total - start), criteria, entropy_max_period)
+             for start in range(0, total, chunk_size)]
     counts: dict[str, int | None] = {c: 0 for c in criteria}
     done = 0
-    with ChunkRunner(workers) as runner:
-        while done < total:
-            starts = range(done, min(total, done + chunk_size * max(1, workers)), chunk_size)
-            tasks = [(preset, seed, s, min(chunk_size, total - s), criteria, entropy_max_period)
-                     for s in starts]
-            stop = False
-            for (_, _, s, size, _, _), res in zip(tasks, runner.map(tasks)):
-                for c in criteria:
-                    counts[c] = None if res[c] is None or counts[c] is None else counts[c] + res[c]
-                done = s + size
-                if progress:
-                    progress(done, n)
-                if ci_halfwidth is not None and _narrow_enough(counts, done, ci_halfwidth):
-                    stop = True
-                    break
-            if stop:
+    with executor_for(workers) as executor:
+        # ordered: the adaptive stop sees blocks in index order whatever the executor
+        for i, res in run_tasks(executor, _run_chunk, tasks, ordered=True,
+                                labels=[f"networks {t[2]}..{t[2] + t[3] - 1}" for t in tasks]):
+            for c in criteria:
+                counts[c] = None if res[c] is None or counts[c] is None else counts[c] + res[c]
+            done = tasks[i][2] + tasks[i][3]
+            if progress:
+                progress(done, n)
+            if ci_halfwidth is not None and _narrow_enough(counts, done, ci_halfwidth):
                 break
     return Estimate(preset.describe(), seed, done,
                     {c: CriterionEstimate.from_count(c, counts[c], done) for c in criteria},

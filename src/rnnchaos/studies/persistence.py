@@ -16,10 +16,13 @@ certificate), rigorous bounds on its topological entropy
 ``f^T`` and of ``f_T o ... o f_1`` on ``[0, 1]``.  Over ``n`` draws per ``eps``:
 proportions with 95% Wilson intervals and means with 95% t-intervals.
 
-Seeding: draw ``i`` at noise level ``eps`` uses
-``numpy.random.default_rng(SeedSequence(seed, spawn_key=(round(eps * 10**6), i)))``;
-it perturbs the RNN first, then the ``T`` feedforward layers, each layer by
-layer, weight then bias (C order).  So a draw does not depend on the grid.
+Seeding (the block contract of :mod:`rnnchaos.networks.presets`, one stream per
+noise level): the standard normal noise of draw ``i`` at noise level ``eps`` is row
+``i mod 1024`` of block ``i // 1024``, drawn from
+``numpy.random.default_rng(SeedSequence(seed, spawn_key=(round(eps * 10**6), block)))``
+as whole-block arrays: the RNN's first, then the ``T`` feedforward layers', each
+layer by layer, weight (1024, out, in) then bias (1024, out), C order.  So a draw does
+not depend on the grid, and the RNN map of a draw does not depend on ``T``.
 
 The paper's single draw at eps = 0.1, T = 6 (tent: 64 laps; perturbed RNN: 61;
 feedforward: 6) is placed within these distributions by :meth:`PersistenceStudy.paper_draw_percentiles`.
@@ -35,6 +38,7 @@ import numpy as np
 from ..errors import RnnchaosError, SpecError
 from ..networks.examples import tent_network
 from ..networks.model import Layer, ScalarRNN
+from ..networks.presets import SEEDING_CONTRACT
 
 DEFAULT_EPS_GRID = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 #: The paper's single draw (docs/notebooks.md): laps at T = 6, eps = 0.1.
@@ -73,13 +77,48 @@ def perturb(net: ScalarRNN, eps: float, rng: np.random.Generator) -> ScalarRNN:
     return ScalarRNN(layers)
 
 
-def draw_rng(seed: int, eps: float, index: int) -> np.random.Generator:
-    """The generator of draw ``index`` at noise ``eps`` (see the module docstring).
+def eps_stream(eps: float) -> int:
+    """The spawn-key prefix of noise level ``eps``: ``round(eps * 10**6)``."""
+    return round(check_eps(eps) * 10**6)
 
-    >>> draw_rng(1, 0.1, 0).standard_normal() == draw_rng(1, 0.1, 0).standard_normal()
+
+def noise_targets(net: ScalarRNN, copies: int) -> list:
+    """Standard normal arrays for ``copies`` perturbations of ``net``: per copy, per layer,
+    weight then bias."""
+    from ..networks.init import make_scheme
+    from ..networks.presets import DrawTarget
+
+    unit = make_scheme("normal", {"std": 1.0})
+    targets = []
+    for _ in range(copies):
+        for layer in net.layers:
+            fan_out, fan_in = layer.weight.shape
+            targets.append(DrawTarget.of(unit, (fan_out, fan_in), fan_in, fan_out, 1.0))
+            targets.append(DrawTarget.of(unit, (fan_out,), fan_in, fan_out, 1.0))
+    return targets
+
+
+def draw_maps(base: ScalarRNN, eps: float, steps: int, seed: int,
+              index: int) -> tuple[ScalarRNN, list[ScalarRNN]]:
+    """(RNN map, ``steps`` feedforward layers) of draw ``index`` at noise ``eps``: ``base`` plus
+    eps times the draw's standard normal noise (see the module docstring).
+
+    >>> f, layers = draw_maps(tent_network(), 0.0, 2, seed=0, index=0)
+    >>> f == tent_network() and len(layers) == 2
     True
     """
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(round(eps * 10**6), index)))
+    from ..networks.presets import draw_rows
+
+    eps = check_eps(eps)
+    noise = draw_rows(noise_targets(base, steps + 1), seed, index, 1, stream=(eps_stream(eps),))
+    per_copy = 2 * len(base.layers)
+    maps = []
+    for copy in range(steps + 1):
+        arrays = noise[copy * per_copy:(copy + 1) * per_copy]
+        maps.append(ScalarRNN([Layer(layer.weight + eps * arrays[2 * j][0],
+                                     layer.bias + eps * arrays[2 * j + 1][0], layer.activation)
+                               for j, layer in enumerate(base.layers)]))
+    return maps[0], maps[1:]
 
 
 @dataclass
@@ -116,9 +155,7 @@ def persistence_draw(base: ScalarRNN, eps: float, steps: int, seed: int, index: 
     from ..exact.periodic import periodic_orbits
     from ..exact.regions import region_counts, stack_region_counts
 
-    rng = draw_rng(seed, eps, index)
-    f = perturb(base, eps, rng)
-    layers = [perturb(base, eps, rng) for _ in range(steps)]
+    f, layers = draw_maps(base, eps, steps, seed, index)
     rnn = region_counts(f, steps, interval)
     ff = stack_region_counts(layers, interval)
     error = None
@@ -226,8 +263,10 @@ class PersistenceStudy:
         """JSON-able dict of the summaries (and every draw when ``draws``)."""
         out = {"seed": self.seed, "steps": self.steps, "n_per_eps": self.n,
                "eps_grid": self.eps_grid, "interval": list(self.interval), "base": self.base,
-               "seeding": "draw i at eps uses default_rng(SeedSequence(seed, spawn_key="
-                          "(round(eps*10**6), i))): RNN perturbation first, then the T layers",
+               "seeding": "noise of draw i at eps: row i mod 1024 of block i // 1024 from "
+                          "default_rng(SeedSequence(seed, spawn_key=(round(eps*10**6), block))), "
+                          "whole-block arrays: RNN perturbation first, then the T layers, per layer "
+                          "weight then bias", "seeding_contract": SEEDING_CONTRACT,
                "summaries": [asdict(s) for s in self.summaries()],
                "paper_draw": PAPER_DRAW, "paper_draw_percentiles": self.paper_draw_percentiles()}
         if draws:
@@ -269,6 +308,6 @@ def persistence_study(n: int, *, eps_grid: Sequence[float] = DEFAULT_EPS_GRID, s
     return study
 
 
-__all__ = ["tent_network", "perturb", "check_eps", "draw_rng", "persistence_draw",
+__all__ = ["tent_network", "perturb", "check_eps", "draw_maps", "eps_stream", "persistence_draw",
            "persistence_study", "PersistenceDraw", "PersistenceStudy", "EpsSummary",
            "DEFAULT_EPS_GRID", "PAPER_DRAW"]

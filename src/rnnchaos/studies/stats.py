@@ -43,3 +43,42 @@ def wilson_interval(count: int, n: int, confidence: float = 0.95) -> tuple[float
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def proportion_trend(counts: Sequence[int], ns: Sequence[int], xs: Sequence[float],
+                     confidence: float = 0.95) -> dict[str, float]:
+    """Linear trend of binomial proportions p_i = counts_i / ns_i in a score x_i.
+
+    * ``slope``: the n-weighted least-squares slope of p_i on x_i,
+      b = sum n_i (x_i - xbar)(p_i - pbar) / S, S = sum n_i (x_i - xbar)^2, with
+      xbar and pbar the n-weighted means (pbar = the pooled proportion);
+    * ``ci_low``, ``ci_high``: b -/+ z * se, se^2 = sum n_i^2 (x_i - xbar)^2 v_i / S^2, the
+      sandwich variance with v_i = q_i (1 - q_i) / n_i, q_i = (counts_i + 2) / (ns_i + 4)
+      (so a cell with 0 of n still has a variance);
+    * ``p_value``: the Cochran-Armitage test of no trend (two-sided), z = b / sqrt(pbar (1 -
+      pbar) / S): under "p does not depend on x" it is standard normal.
+
+    >>> t = proportion_trend([10, 10, 10], [1000, 1000, 1000], [1, 2, 3])
+    >>> t["slope"], t["p_value"]
+    (0.0, 1.0)
+    """
+    k = np.asarray(counts, dtype=np.float64)
+    n = np.asarray(ns, dtype=np.float64)
+    x = np.asarray(xs, dtype=np.float64)
+    if not (k.shape == n.shape == x.shape) or k.size < 2 or np.any(n < 1) or np.any(k < 0) \
+            or np.any(k > n):
+        raise SpecError("counts", "need >= 2 cells of 0 <= count <= n, n >= 1, one x each")
+    total = n.sum()
+    xbar, pbar = (n * x).sum() / total, k.sum() / total
+    s = (n * (x - xbar) ** 2).sum()
+    if s == 0:
+        raise SpecError("xs", "need at least two different x values")
+    slope = float((n * (x - xbar) * (k / n - pbar)).sum() / s)
+    q = (k + 2) / (n + 4)
+    se = math.sqrt(float((n ** 2 * (x - xbar) ** 2 * q * (1 - q) / n).sum())) / s
+    z = float(norm.ppf(0.5 + confidence / 2))
+    null_var = pbar * (1 - pbar) / s
+    p_value = 1.0 if slope == 0 else (0.0 if null_var == 0 else
+                                      float(2 * norm.sf(abs(slope) / math.sqrt(null_var))))
+    return {"slope": slope, "ci_low": slope - z * se, "ci_high": slope + z * se,
+            "p_value": p_value, "pooled_p": float(pbar), "n": int(total)}

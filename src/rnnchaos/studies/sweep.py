@@ -7,9 +7,11 @@ Layout of the output directory::
   results.parquet        one row per cell and criterion (written at the end)
   networks.parquet       one row per network (only with per_network=True)
 
-Every chunk file is written atomically (temporary file + os.replace), so an
-interrupted sweep (Ctrl-C, kill -9) restarted with the same command recomputes
-only the missing chunks: no cell lost, none counted twice.  Network I of a cell
+The directory is a :class:`rnnchaos._lib.store.ChunkStore`: every chunk file is written
+atomically (temporary file + os.replace) with the hash of the configuration beside its
+data, so an interrupted sweep (Ctrl-C, kill -9, a Dask run stopped half way) restarted with
+the same command -- on any executor -- recomputes only the missing chunks: no cell lost,
+none counted twice; a chunk or manifest of another configuration is refused, never reused.  Network I of a cell
 is network I of the root seed's stream (``rnnchaos sample --preset P --width K
 --gain G --seed S --index I``): cells that differ only by gain share their
 underlying random numbers (common random numbers, which sharpens comparisons
@@ -18,28 +20,32 @@ across gains).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import platform
 import socket
 import subprocess
 import sys
-from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._lib.atomic import atomic_write_bytes, atomic_write_table
+from .._lib.atomic import atomic_write_table
 from .._lib.optional import require
 from .._lib.progress import Progress
-from .._lib.runner import make_pool
-from ..deciders.criteria import CRITERIA, check_criteria
+from .._lib.runner import Executor, executor_for, run_tasks
+from .._lib.store import MANIFEST, ChunkStore  # noqa: F401 - MANIFEST re-exported
+from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_period
 from ..errors import SpecError
-from .montecarlo import DEFAULT_CHUNK, CriterionEstimate, chunk_verdicts
+from ..networks.presets import SEEDING_CONTRACT, SEEDING_TEXT
+from .montecarlo import (
+    DEFAULT_CHUNK,
+    CriterionEstimate,
+    chunk_verdicts,
+    probe_first_network,
+)
 
-MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
 NETWORKS = "networks.parquet"
 
@@ -110,12 +116,25 @@ def make_config(presets, widths, gains, n, seed, **options) -> SweepConfig:
         raise SpecError("n", f"must be an integer >= 1, got {n!r}")
     if "criteria" in options:
         options["criteria"] = check_criteria(options["criteria"])
+    if "entropy_max_period" in options:  # checked here, not first in a worker
+        options["entropy_max_period"] = check_entropy_max_period(options["entropy_max_period"])
     if options.get("chunk_size", DEFAULT_CHUNK) < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {options['chunk_size']}")
     cfg = SweepConfig(presets, widths, gains, n, _check_index("seed", seed), **options)
-    for _, name, k, g in cfg.cells():  # fail now on a bad option, not in a worker
-        cfg.preset(name, k, g)
+    _probe_cells(cfg)
     return cfg
+
+
+def _probe_cells(cfg: SweepConfig) -> None:
+    """Build every cell's preset and draw its network 0 by the workers' own batch path, so
+    a bad option (a gain whose weights overflow, say) fails here, before anything is written
+    or any worker starts -- not in a worker after the manifest exists."""
+    for cell, name, k, g in cfg.cells():
+        preset = cfg.preset(name, k, g)
+        try:
+            probe_first_network(preset, cfg.seed)
+        except SpecError as exc:
+            raise SpecError(f"cell {cell}", f"cannot draw its networks ({exc})") from None
 
 
 def _git_revision() -> str | None:
@@ -140,20 +159,33 @@ def _utc_now() -> str:
 
 
 # ---------------------------------------------------------------- running
-def _chunk_path(out: Path, cell: str, start: int) -> Path:
-    return out / "chunks" / cell / f"{start:012d}.npz"
+class _Block(NamedTuple):
+    """One task of a sweep: networks start .. start+size-1 of one cell."""
+
+    cfg: SweepConfig
+    cell: str
+    preset: str
+    width: int
+    gain: float
+    start: int
+    size: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.cell} networks {self.start}..{self.start + self.size - 1}"
 
 
-def _chunk_task(args):
-    cfg, cell, name, k, g, start, size = args
-    arrays = chunk_verdicts(cfg.preset(name, k, g), cfg.seed, start, size, cfg.criteria,
-                            cfg.entropy_max_period)
-    return args, arrays
+def _chunk_task(block: _Block):
+    """The verdict arrays of one block (run in a worker)."""
+    cfg = block.cfg
+    return chunk_verdicts(cfg.preset(block.preset, block.width, block.gain), cfg.seed,
+                          block.start, block.size, cfg.criteria, cfg.entropy_max_period)
 
 
-def _save_chunk(path: Path, arrays: dict, size: int, per_network: bool) -> None:
-    import io
-    payload = {"size": np.array(size)}
+def _chunk_arrays(arrays: dict, per_network: bool) -> dict[str, np.ndarray]:
+    """What a chunk file keeps of a block's verdicts: counts, pending flags, and the
+    verdicts themselves with ``per_network``."""
+    payload = {}
     for c, v in arrays.items():
         if v is None:
             payload[f"pending__{c}"] = np.array(True)
@@ -161,31 +193,25 @@ def _save_chunk(path: Path, arrays: dict, size: int, per_network: bool) -> None:
             payload[f"count__{c}"] = np.array(int(np.sum(v)))
             if per_network:
                 payload[f"net__{c}"] = np.asarray(v, dtype=bool)
-    buf = io.BytesIO()
-    np.savez(buf, **payload)
-    atomic_write_bytes(path, buf.getvalue())
+    return payload
 
 
-def _open_manifest(out: Path, cfg: SweepConfig) -> dict[str, Any]:
-    path = out / MANIFEST
-    if path.exists():
-        try:
-            old = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise SpecError("out", f"{path} is unreadable ({exc}); move it away to start afresh") from None
-        if old.get("config") != cfg.to_json():
-            raise SpecError("out", f"{out} holds a sweep with a different configuration; use "
-                            "another --out directory (nothing was overwritten)")
-        old.setdefault("runs", []).append({"started_utc": _utc_now(), **_environment()})
-        return old
-    return {"config": cfg.to_json(), "root_seed": cfg.seed,
-            "network_seed": "numpy.random.SeedSequence(seed, spawn_key=(index,)) per cell",
-            "runs": [{"started_utc": _utc_now(), **_environment()}]}
+def open_store(cfg: SweepConfig, out: str | os.PathLike) -> ChunkStore:
+    """The sweep's chunk store in ``out``, checked (manifest and chunks); nothing written.
+
+    The seeding contract is part of the stored configuration: chunks drawn under another
+    contract hold other networks and are refused, never reused."""
+    return ChunkStore(out, "sweep", {**cfg.to_json(), "seeding_contract": SEEDING_CONTRACT}).open()
 
 
-def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: int = 1,
+def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: "int | Executor" = 1,
               progress: bool | None = None) -> Path:
     """Run (or resume) the sweep ``cfg`` into directory ``out``; returns the results path.
+
+    ``workers``: a number of local worker processes, or an Executor (a Dask cluster, see
+    :mod:`rnnchaos._lib.runner`); the results do not depend on it.  Everything is checked
+    before the first write: the config (by :func:`make_config`), the manifest and every
+    chunk already in ``out`` (:mod:`rnnchaos._lib.store`).
 
     >>> cfg = make_config("paper_he", "2", "1", n=64, seed=0, criteria=("period_2",))
     >>> import tempfile; d = tempfile.mkdtemp()
@@ -193,57 +219,31 @@ def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: int = 1,
     'results.parquet'
     """
     require("pyarrow", "writing Parquet results")  # fail before any work
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SpecError("out", f"{out} exists and is not a directory")
-    manifest = _open_manifest(out, cfg)
-    atomic_write_bytes(out / MANIFEST, json.dumps(manifest, indent=2).encode())
-    todo, already = [], 0
-    for cell, name, k, g in cfg.cells():
-        for start in range(0, cfg.n, cfg.chunk_size):
-            size = min(cfg.chunk_size, cfg.n - start)
-            if _chunk_path(out, cell, start).exists():
-                already += size
-            else:
-                todo.append((cfg, cell, name, k, g, start, size))
-    bar = Progress(len(list(cfg.cells())) * cfg.n, progress)
-    bar.update(already)
-    try:
-        _run_tasks(todo, out, cfg, workers, bar)
-    finally:
-        bar.close()
-    path = _assemble(cfg, out)
-    manifest["runs"][-1]["finished_utc"] = _utc_now()
-    manifest["complete"] = True
-    atomic_write_bytes(out / MANIFEST, json.dumps(manifest, indent=2).encode())
+    store = open_store(cfg, out)
+    blocks = [_Block(cfg, cell, name, k, g, start, min(cfg.chunk_size, cfg.n - start))
+              for cell, name, k, g in cfg.cells() for start in range(0, cfg.n, cfg.chunk_size)]
+    todo = [b for b in blocks if not store.has(b.cell, b.start)]
+    with executor_for(workers) as executor:
+        store.begin_run({"started_utc": _utc_now(), "executor": executor.name, **_environment()},
+                        {"root_seed": cfg.seed, "network_seed": SEEDING_TEXT + "; per cell",
+                         "seeding_contract": SEEDING_CONTRACT})
+        bar = Progress(sum(b.size for b in blocks), progress)
+        bar.update(sum(b.size for b in blocks) - sum(b.size for b in todo))
+        try:
+            for i, arrays in run_tasks(executor, _chunk_task, todo, labels=[b.label for b in todo],
+                                       ordered=False):  # each block saved as soon as it is done
+                block = todo[i]
+                store.save(block.cell, block.start, block.size,
+                           _chunk_arrays(arrays, cfg.per_network))
+                bar.update(block.size)
+        finally:
+            bar.close()
+    path = _assemble(cfg, store)
+    store.finish_run(finished_utc=_utc_now())
     return path
 
 
-def _run_tasks(todo, out, cfg, workers, bar):
-    if workers <= 1:
-        for task in todo:
-            args, arrays = _chunk_task(task)
-            _save_chunk(_chunk_path(out, args[1], args[5]), arrays, args[6], cfg.per_network)
-            bar.update(args[6])
-        return
-    with make_pool(workers) as pool:
-        pending, queue = set(), list(reversed(todo))
-        try:
-            while queue or pending:
-                while queue and len(pending) < 2 * workers:  # bounded: streaming memory
-                    pending.add(pool.submit(_chunk_task, queue.pop()))
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    args, arrays = fut.result()
-                    _save_chunk(_chunk_path(out, args[1], args[5]), arrays, args[6], cfg.per_network)
-                    bar.update(args[6])
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
-
-
-def _assemble(cfg: SweepConfig, out: Path) -> Path:
+def _assemble(cfg: SweepConfig, store: ChunkStore) -> Path:
     pa = require("pyarrow", "writing Parquet results")
     rows: dict[str, list] = {k: [] for k in ("preset", "width", "gain", "activation", "clip",
                                              "depth", "flavour", "criterion", "count", "n", "p",
@@ -254,21 +254,21 @@ def _assemble(cfg: SweepConfig, out: Path) -> Path:
         counts: dict[str, int | None] = {c: 0 for c in cfg.criteria}
         n = 0
         for start in range(0, cfg.n, cfg.chunk_size):
-            with np.load(_chunk_path(out, cell, start)) as z:
-                size = int(z["size"])
+            size = min(cfg.chunk_size, cfg.n - start)
+            z = store.load(cell, start, size)
+            for c in cfg.criteria:
+                if f"pending__{c}" in z or counts[c] is None:
+                    counts[c] = None
+                else:
+                    counts[c] += int(z[f"count__{c}"])
+            if cfg.per_network:
+                nets["preset"].extend([name] * size)
+                nets["width"].extend([k] * size)
+                nets["gain"].extend([g] * size)
+                nets["index"].extend(range(start, start + size))
                 for c in cfg.criteria:
-                    if f"pending__{c}" in z.files or counts[c] is None:
-                        counts[c] = None
-                    else:
-                        counts[c] += int(z[f"count__{c}"])
-                if cfg.per_network:
-                    nets["preset"].extend([name] * size)
-                    nets["width"].extend([k] * size)
-                    nets["gain"].extend([g] * size)
-                    nets["index"].extend(range(start, start + size))
-                    for c in cfg.criteria:
-                        key = f"net__{c}"
-                        nets[c].extend(z[key].tolist() if key in z.files else [None] * size)
+                    key = f"net__{c}"
+                    nets[c].extend(z[key].tolist() if key in z else [None] * size)
             n += size
         for c in cfg.criteria:
             est = CriterionEstimate.from_count(c, counts[c], n)
@@ -279,10 +279,10 @@ def _assemble(cfg: SweepConfig, out: Path) -> Path:
                              ("ci_low", est.ci_low), ("ci_high", est.ci_high),
                              ("pending", est.pending)):
                 rows[key].append(val)
-    atomic_write_table(out / RESULTS, pa.table(rows))
+    atomic_write_table(store.root / RESULTS, pa.table(rows))
     if cfg.per_network:
-        atomic_write_table(out / NETWORKS, pa.table(nets))
-    return out / RESULTS
+        atomic_write_table(store.root / NETWORKS, pa.table(nets))
+    return store.root / RESULTS
 
 
 def read_results(out: str | os.PathLike):
