@@ -510,3 +510,15 @@ def test_closed_stdout_is_not_a_traceback():
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and "Traceback" not in err, err
+
+
+def test_exact_orbit_size_is_bounded(tmp_path, capsys):
+    # slope 1.9 (a 52-bit mantissa) adds ~52 bits to the denominator every step: 5,000 exact
+    # steps would be ~650 million bits; refused at the bound, well inside the time bound
+    spec = tmp_path / "tent19.json"
+    spec.write_text('{"layers": [{"weight": [[1.0], [1.0]], "bias": [0.0, -0.5], '
+                    '"activation": "relu"}, {"weight": [[1.9, -3.8]], "bias": [0.0]}]}')
+    argv = ["orbit", str(spec), "--x0", "0.1", "--steps", "5000", "--method", "exact"]
+    assert_one_line_exit_2(*run_bounded(argv, capsys), "--method ball")
+    code, out, err, _ = run_bounded(argv[:-2] + ["--method", "ball", "--json"], capsys)
+    assert code == 0 and strict_json(out)["certified"] is True

@@ -97,7 +97,17 @@ def list_option(item: Callable[[str], Any]):
 #: Largest --gain / --gains / --std: weights up to ~1e100 keep products of a few weights
 #: and states far from the largest double (~1.8e308), so no sampled map overflows.
 MAX_GAIN = 1e100
-GAIN_OPTION = real_option(positive=True, hi=MAX_GAIN)
+
+
+def _gain(text: str) -> float:
+    value = check_real(parse_number(text, "value", exact=False), "value", positive=True)
+    if value > MAX_GAIN:
+        raise SpecError("value", f"must be <= {MAX_GAIN:g}, got {value:g}: larger scales "
+                        "make products of sampled weights overflow (not finite)")
+    return value
+
+
+GAIN_OPTION = _as_type(_gain, "number")
 
 __all__ = ["MAX_GAIN", "GAIN_OPTION", "EXIT_BAD_INPUT", "Parser", "UserNumber", "int_option", "real_option",
            "number_option", "list_option"]

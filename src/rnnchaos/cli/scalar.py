@@ -22,6 +22,8 @@ from .options import int_option, number_option, real_option
 
 #: Default --max-pieces of each command (iterates and f itself are refused beyond it).
 DEFAULT_MAX_PIECES = {"entropy": 200_000, "regions": 500_000, "orbit": 500_000}
+#: Size bound of an exact orbit (bits over all its points): about ten seconds of work.
+EXACT_ORBIT_BITS = 2 ** 26
 
 
 def load_scalar_map(spec: str, max_pieces: int):
@@ -177,7 +179,7 @@ def _run_orbit(f, start, steps: int, method: str, tol: float, out: dict):
         with np.errstate(over="ignore", invalid="ignore"):
             return float_orbit(f, _to_double(start), steps), None, None
     if method == "exact":
-        exact = exact_orbit(f, start, steps)
+        exact = exact_orbit(f, start, steps, max_bits=EXACT_ORBIT_BITS)
         mids = np.array([_to_double(v) for v in exact])
         rad = np.array([_double_at_least(abs(v - q(m))) if math.isfinite(m) else math.inf
                         for v, m in zip(exact, mids)])
@@ -270,8 +272,8 @@ def cmd_orbit(args) -> int:
     out["lyapunov"] = None
     if pl is not None and steps >= 1:
         out["lyapunov"] = lyapunov_exponent(pl, x0.exact, steps, tol=args.tol,
-                                            method="exact" if method == "exact" else "ball"
-                                            ).to_json()
+                                            method="exact" if method == "exact" else "ball",
+                                            max_bits=EXACT_ORBIT_BITS).to_json()
     if args.json:
         print(json.dumps(out, allow_nan=False))
         return 0

@@ -109,12 +109,13 @@ def _slopes_at(g: PiecewiseLinear, x: fmpq) -> tuple[fmpq, fmpq, bool]:
     return right, right, False
 
 
-def lyapunov_exponent(f, x0, steps: int, *, method: str = "exact", tol: float = 1e-9
-                      ) -> LyapunovResult:
+def lyapunov_exponent(f, x0, steps: int, *, method: str = "exact", tol: float = 1e-9,
+                      max_bits: int | None = None) -> LyapunovResult:
     """Lyapunov exponent ``(1/T) sum log|f'(x_t)|`` of a PL map along the orbit of ``x0``.
 
     ``f``: ScalarRNN (PL activations) or PiecewiseLinear; ``x0`` a number or an
-    exact string; ``method``: ``exact`` (rational orbit) or ``ball``.
+    exact string; ``method``: ``exact`` (rational orbit) or ``ball``; ``max_bits``: the
+    size bound of the exact orbit (see :func:`rnnchaos.exact.orbits.exact_orbit`).
 
     >>> from rnnchaos.studies.persistence import tent_network
     >>> r = lyapunov_exponent(tent_network(), "1/7", 30)
@@ -134,7 +135,7 @@ def lyapunov_exponent(f, x0, steps: int, *, method: str = "exact", tol: float = 
     kinks = 0
     notes: list[str] = []
     if method == "exact":
-        orbit = exact_orbit(g, x0, steps - 1)
+        orbit = exact_orbit(g, x0, steps - 1, max_bits=max_bits)
         for x in orbit:
             sl, sr, kink = _slopes_at(g, x)
             kinks += kink

@@ -39,7 +39,7 @@ from flint import arb, ctx, fmpq
 
 from .._lib.arb import arb_exact_fraction, round_down, round_up
 from .._lib.validation import check_int, check_real
-from ..errors import SpecError
+from ..errors import ResourceLimitError, SpecError
 from .pl import PiecewiseLinear, q, to_fraction
 from .regions import parse_rational
 
@@ -68,11 +68,14 @@ def _pl_or_none(f) -> PiecewiseLinear | None:
 
 
 # ------------------------------------------------------------------ exact & float
-def exact_orbit(f, x0, steps: int) -> list[fmpq]:
+def exact_orbit(f, x0, steps: int, *, max_bits: int | None = None) -> list[fmpq]:
     """``[x0, f(x0), ..., f^steps(x0)]`` in exact rational arithmetic.
 
     ``f``: ScalarRNN with PL activations, or PiecewiseLinear; ``x0``: number or
-    exact string.
+    exact string.  ``max_bits`` bounds the total size (numerator and denominator bits
+    summed over the orbit): weights with long mantissas add their bits to the
+    denominators every step, so the orbit's size grows quadratically with ``steps``;
+    beyond the bound a :class:`~rnnchaos.errors.ResourceLimitError` is raised.
 
     >>> from rnnchaos.studies.persistence import tent_network
     >>> [str(x) for x in exact_orbit(tent_network(), "2/7", 3)]
@@ -85,9 +88,16 @@ def exact_orbit(f, x0, steps: int) -> list[fmpq]:
                         "method for tanh/sigmoid")
     x = parse_rational(x0, "x0")
     out = [x]
-    for _ in range(steps):
+    total_bits = 0
+    for t in range(steps):
         x = g(x)
         out.append(x)
+        if max_bits is not None:
+            total_bits += x.p.bit_length() + x.q.bit_length()
+            if total_bits > max_bits:
+                raise ResourceLimitError(
+                    f"the exact orbit exceeds {max_bits:,} bits at step {t + 1} (f^t(x0) has "
+                    f"{x.q.bit_length():,}-bit denominators): lower --steps or use --method ball")
     return out
 
 
