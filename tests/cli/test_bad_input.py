@@ -109,8 +109,8 @@ SCALAR_COMMANDS = {
     "regions": ["--steps", "2", "--interval", "0", "1", "--max-pieces", "1000"],
     "orbit": ["--x0", "0.1", "--steps", "2", "--method", "exact", "--max-pieces", "1000"],
 }
-# tanh maps are valid for orbit (ball arithmetic) and entropy/regions/analyze refuse them
-TANH_OK = {"orbit"}
+# tanh maps are valid for orbit, analyze and entropy (ball arithmetic); regions refuses them
+TANH_OK = {"orbit", "analyze", "entropy"}
 
 
 @pytest.fixture(scope="module")

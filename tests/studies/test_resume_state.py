@@ -64,7 +64,7 @@ def test_worker_error_crosses_the_process_boundary():
 
 def test_overflowing_gain_is_refused_before_any_worker(capsys):
     refused(capsys, ["estimate", *HE, "--width", "2", "--n", "100", "--seed", "1", "--gain", "1e308",
-                     "--workers", "2"], "finite")
+                     "--workers", "2"], "--gain")
 
 
 SWEEP = ["sweep", *HE, "--widths", "2", "--n", "5000", "--criteria", "period_2"]
