@@ -16,7 +16,7 @@ decides 2 first, then 3, then p*).  Verdicts:
 * period_2 / period_3: the status of period 2 / 3;
 * positive_entropy (a period <= N that is not a power of 2): by Sharkovsky's theorem
   exactly the status of p*, the weakest non-power of 2 <= N
-  (:func:`rnnchaos.deciders.verdicts.sharkovsky_weakest_non_power_of_two`); for N < 3 it is no.
+  (:func:`rnnchaos.exact.periodic.weakest_non_power_of_two`); for N < 3 it is no.
 
 Every network gets yes / no / undecided (``codes``: 1 / 0 / -1); undecided networks are
 counted apart by the callers, never guessed.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from flint import ctx
 
+from ..exact.periodic import weakest_non_power_of_two
 from .enclosures import BallMap
 from .periodic import (
     NO,
@@ -44,17 +45,9 @@ GRID = 257
 SMOOTH_CRITERIA = ("period_2", "period_3", "positive_entropy")
 
 
-def weakest_non_power_of_two(n: int) -> int | None:
+def weakest_non_power_of_two_or_none(n: int) -> int | None:
     """p*: f has a period <= n that is not a power of 2 iff it has period p* (None: n < 3)."""
-    if n < 3:
-        return None
-    k = 0
-    while (2 ** (k + 1)) * 3 <= n:
-        k += 1
-    m = n // (2 ** k)
-    if m % 2 == 0:
-        m -= 1
-    return (2 ** k) * m
+    return None if n < 3 else weakest_non_power_of_two(n)
 
 
 # ---------------------------------------------------------------- float filter
@@ -132,7 +125,7 @@ def decide_smooth(batch, criteria, entropy_max_period: int = 6) -> dict[str, np.
     """codes[c] (int8, one per network): 1 yes, 0 no, -1 undecided, for c in criteria
     (a subset of period_2, period_3, positive_entropy)."""
     criteria = [c for c in criteria if c in SMOOTH_CRITERIA]
-    pstar = weakest_non_power_of_two(entropy_max_period)
+    pstar = weakest_non_power_of_two_or_none(entropy_max_period)
     want = {"period_2": 2, "period_3": 3, "positive_entropy": pstar}
     periods = sorted({want[c] for c in criteria if want[c] is not None})
     nb = len(batch)
@@ -154,4 +147,4 @@ def decide_smooth(batch, criteria, entropy_max_period: int = 6) -> dict[str, np.
 
 
 __all__ = ["decide_smooth", "decide_network", "float_proposals", "confirm_bracket",
-           "weakest_non_power_of_two", "SMOOTH_CRITERIA"]
+           "weakest_non_power_of_two_or_none", "SMOOTH_CRITERIA"]

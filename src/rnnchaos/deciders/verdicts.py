@@ -108,7 +108,7 @@ import numpy as np
 
 from .._lib.jit import HAVE_NUMBA, njit, run_chunks
 from ..errors import SpecError
-from ..exact.periodic import periodic_orbits
+from ..exact.periodic import periodic_orbits, weakest_non_power_of_two
 from ..networks.batch import (
     ACT_HARDTANH,
     ACT_IDENTITY,
@@ -155,13 +155,7 @@ def sharkovsky_weakest_non_power_of_two(n: int) -> int:
     """
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 3:
         raise SpecError("entropy_max_period", f"must be an integer >= 3, got {n!r}")
-    k = 0
-    while (2 ** (k + 1)) * 3 <= n:
-        k += 1
-    m = n // (2 ** k)
-    if m % 2 == 0:
-        m -= 1
-    return (2 ** k) * m
+    return weakest_non_power_of_two(int(n))
 
 
 # ============================================================================ decision

@@ -49,6 +49,25 @@ def is_power_of_two(p: int) -> bool:
     return p >= 1 and p & (p - 1) == 0
 
 
+def weakest_non_power_of_two(n: int) -> int:
+    """p*: the non-power of 2 <= n (n >= 3) that every other non-power of 2 <= n forces in
+    Sharkovsky's order, so f has a period <= n that is not a power of 2 iff f has period p*.
+
+    p* = 2^K·m with K maximal such that 2^K·3 <= n, then m the largest odd number with
+    2^K·m <= n (proof in :mod:`rnnchaos.deciders.verdicts`).
+
+    >>> [weakest_non_power_of_two(n) for n in (3, 4, 5, 6, 9, 10, 12, 20, 24, 64)]
+    [3, 3, 5, 6, 6, 10, 12, 20, 24, 48]
+    """
+    k = 0
+    while (2 ** (k + 1)) * 3 <= n:
+        k += 1
+    m = n // (2 ** k)
+    if m % 2 == 0:
+        m -= 1
+    return (2 ** k) * m
+
+
 # ---------------------------------------------------------------- sets of reals
 @dataclass(frozen=True)
 class Component:
