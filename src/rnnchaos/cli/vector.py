@@ -85,6 +85,7 @@ def register(subparsers) -> None:
     p.add_argument("--dtype", default=None,
                    help="float64 (default) or float32, with --device")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on the terminal")
     p.set_defaults(func=cmd_lyapunov)
 
 
@@ -167,7 +168,7 @@ def cmd_lyapunov(args) -> int:
         raise SpecError("--k", f"must be <= d = {system.dim}, got {k}")
     res = lyapunov_spectrum(system, steps, k=k, transient=transient, tangent_transient=tangent,
                             qr_interval=qr_interval, rng=rng, direct=not args.no_direct,
-                            device=device, dtype=dtype)
+                            device=device, dtype=dtype, progress=device is None)
     out = res.to_json()
     out["rng"] = out.pop("seed")
     out = {"system": system.describe(), **info, **out}

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import lapack
 
+from .._lib.progress import Progress
 from .._lib.validation import check_real
 from ..errors import SpecError
 from ..networks.init import as_generator
@@ -259,13 +260,23 @@ class _HouseholderFrame:
 
 
 # ---------------------------------------------------------------- the QR method
+#: Steps between progress-bar updates (an update per step would cost more than a small map's step).
+TICK = 1024
+
+
+def _tick(bar: Progress, i: int, total: int) -> None:
+    """Report loop steps to ``bar`` in batches of TICK (and the rest at the loop's end)."""
+    if bar.enabled and ((i + 1) % TICK == 0 or i + 1 == total):
+        bar.update((i % TICK) + 1)
+
+
 def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: int = 1000,
                       tangent_transient: int | None = None, qr_interval: int = 1,
                       h0: Any = None, q0: Any = None, rng: Any = 0, record: int = 50,
                       direct: bool = False,
                       direct_eps: float | None = None, normalize: bool | None = None,
                       method: str = "auto", device: str | None = None,
-                      dtype: str | None = None) -> LyapunovResult:
+                      dtype: str | None = None, progress: bool = False) -> LyapunovResult:
     """The leading ``k`` Lyapunov exponents (default: all d) by the QR (Benettin) method.
 
     lambda_i = (1/T) sum_{QR events} log |R_ii| over ``steps`` = T measured
@@ -295,6 +306,8 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
       run on that torch device instead (torch is an optional extra; the same
       draws, the same diagnostics): see :mod:`rnnchaos.dynamics.lyapunov_torch`, whose
       kernels are ``method`` "auto" (Cholesky-QR2) and "householder".
+    * ``progress``: a bar over the transient and measured steps (rate, ETA) on a terminal,
+      for long single runs (the CLI); nothing on a pipe or with ``--quiet``.
 
     >>> from rnnchaos.networks.vector import LinearMap
     >>> r = lyapunov_spectrum(LinearMap(np.diag([2.0, 0.5])), 100, transient=0, tangent_transient=50)
@@ -360,22 +373,27 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
         pool = _one_thread_in(_SCIPY_DIR)
     else:
         pool = contextlib.nullcontext()
-    with pool, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    bar = Progress(transient + tangent_transient + steps, None if progress else False,
+                   desc="lyapunov", unit="steps")
+    with pool, bar, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if homog:
             h = renormalize(h)[0]
-        for _ in range(transient):
+        for i in range(transient):
             h = system.step(h)
             if homog:
                 h = renormalize(h)[0]
+            _tick(bar, i, transient)
         for t in range(tangent_transient):
             h = frame.advance(system, h)
             if homog:
                 h = renormalize(h)[0]
             if (t + 1) % qr_interval == 0 or t == tangent_transient - 1:
                 frame.orthonormalize()
+            _tick(bar, t, tangent_transient)
         start = time.perf_counter()
         ev = 0
         for t in range(steps):
+            _tick(bar, t, steps)
             h = frame.advance(system, h)
             if homog:
                 h, lr = renormalize(h)
