@@ -111,3 +111,15 @@ def test_the_checker_sees_upward_and_cyclic_imports(tmp_path):
         assert imported_modules(f) == {"studies.stats", "cli.main", "networks.model"}
     finally:
         PKG = saved
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """A name with a leading underscore is its module's own business: a second user makes it
+    public (renamed) or moves it to a shared home."""
+    crossing = []
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("rnnchaos")):
+                crossing += [f"{module_name(path)}: {a.name} from {node.module}" for a in node.names
+                             if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not crossing, crossing

@@ -34,9 +34,9 @@ from .periodic import (
     UNDECIDED,
     YES,
     PeriodStatus,
-    _classify_root,
-    _settled,
     certified_orbits,
+    classify_root,
+    settled_status,
 )
 from .roots import isolate
 
@@ -92,7 +92,7 @@ def float_proposals(batch, periods: list[int], grid: int = GRID) -> dict[int, np
 def confirm_bracket(bm: BallMap, p: int, lo: float, hi: float) -> bool:
     """True when [lo, hi] provably holds a point of minimal period p (ball arithmetic)."""
     roots, _ = isolate(bm, p, lo, hi, max_boxes=200)
-    return any(_classify_root(bm, p, a, b) == "p" for a, b in roots)
+    return any(classify_root(bm, p, a, b) == "p" for a, b in roots)
 
 
 def decide_network(net, periods: list[int], proposals: dict[int, tuple] | None = None,
@@ -105,14 +105,14 @@ def decide_network(net, periods: list[int], proposals: dict[int, tuple] | None =
         bm = BallMap(net)
         for p in sorted(periods, key=lambda q: -q):  # strongest evidence first is cheapest
             if proposals and p in proposals and proposals[p] is not None:
-                if _settled(statuses, p):
+                if settled_status(statuses, p):
                     continue
                 lo, hi = proposals[p]
                 if confirm_bracket(bm, p, lo, hi):
                     statuses[p] = PeriodStatus(p, YES, "orbit")
     rest = [p for p in periods if p not in statuses]
     if rest:
-        settled = {p: _settled(statuses, p) for p in rest}
+        settled = {p: settled_status(statuses, p) for p in rest}
         rest = [p for p in rest if settled[p] is None]
         statuses.update({p: s for p, s in settled.items() if s is not None})
     if rest:

@@ -49,7 +49,7 @@ class SmoothInvariant:
         return None if not self.exists else [repr(self.lo), repr(self.hi)]
 
 
-def _outward(x: arb, up: bool) -> float:
+def outward_ball(x: arb, up: bool) -> float:
     """A double >= every point of x (up) or <= every point of x (not up)."""
     import math
     end = x.upper() if up else x.lower()
@@ -88,7 +88,7 @@ def smooth_invariant(bm: BallMap) -> SmoothInvariant:
     if isinstance(lo, float) or isinstance(hi, float):
         return SmoothInvariant(None, None, "f(R) is unbounded (no bounded output layer): no "
                                "compact interval is known to hold every periodic orbit")
-    a, b = _outward(lo, False), _outward(hi, True)
+    a, b = outward_ball(lo, False), outward_ball(hi, True)
     for _ in range(SHRINK_ROUNDS):
         edges = [a + (b - a) * i / SHRINK_PIECES for i in range(SHRINK_PIECES + 1)]
         edges[-1] = b
@@ -96,7 +96,7 @@ def smooth_invariant(bm: BallMap) -> SmoothInvariant:
         for u, v in zip(edges, edges[1:]):
             piece = _piece_image(bm, u, v)
             img = piece if img is None else img.union(piece)
-        na, nb = max(a, _outward(img, False)), min(b, _outward(img, True))
+        na, nb = max(a, outward_ball(img, False)), min(b, outward_ball(img, True))
         if not na <= nb:  # cannot happen: f(E) meets E since Per(f) contains a fixed point
             break
         gain = 1 - (nb - na) / (b - a) if b > a else 0.0

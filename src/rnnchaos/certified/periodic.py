@@ -247,7 +247,7 @@ class _PeriodResult:
     orbit_roots: list[tuple[float, float]]  # root boxes of minimal period p
 
 
-def _classify_root(bm: BallMap, p: int, a: float, b: float) -> str:
+def classify_root(bm: BallMap, p: int, a: float, b: float) -> str:
     """'p' (minimal period p), 'lower' (a divisor period) or 'unknown', for the unique
     root of h_p in [a, b]."""
     divisors = [d for d in range(1, p) if p % d == 0]
@@ -275,7 +275,7 @@ def _decide_period(bm: BallMap, inv: SmoothInvariant, p: int, max_boxes: int) ->
     roots, unresolved = isolate(bm, p, inv.lo, inv.hi, max_boxes=max_boxes)
     own, unknown = [], []
     for a, b in roots:
-        kind = _classify_root(bm, p, a, b)
+        kind = classify_root(bm, p, a, b)
         if kind == "p":
             own.append(narrow(bm, p, a, b, rel=2.0 ** -26, steps=30))  # for the report only
         elif kind == "unknown":
@@ -312,13 +312,13 @@ def _group_orbits(bm: BallMap, p: int, boxes: list[tuple[float, float]]) -> list
 
 
 def _lo(x: arb) -> float:
-    from .invariant import _outward
-    return _outward(x, False)
+    from .invariant import outward_ball
+    return outward_ball(x, False)
 
 
 def _hi(x: arb) -> float:
-    from .invariant import _outward
-    return _outward(x, True)
+    from .invariant import outward_ball
+    return outward_ball(x, True)
 
 
 # ---------------------------------------------------------------- Sharkovsky
@@ -378,7 +378,7 @@ def certified_orbits(net, max_period: int, *, periods: Iterable[int] | None = No
                 if mono:
                     statuses[p] = PeriodStatus(p, NO, "monotone")
                     continue
-            settled = _settled(statuses, p)
+            settled = settled_status(statuses, p)
             # absences always propagate (a proof is a proof); presences only with shortcuts,
             # so that without them every period present gets an orbit box of its own
             if settled is not None and (shortcuts or settled.status == NO):
@@ -399,7 +399,7 @@ def certified_orbits(net, max_period: int, *, periods: Iterable[int] | None = No
                         cert, prec, notes)
 
 
-def _settled(statuses: dict[int, PeriodStatus], p: int) -> PeriodStatus | None:
+def settled_status(statuses: dict[int, PeriodStatus], p: int) -> PeriodStatus | None:
     for q, s in statuses.items():
         if s.status == YES and sharkovsky_key(q) < sharkovsky_key(p):
             return PeriodStatus(p, YES, "sharkovsky")

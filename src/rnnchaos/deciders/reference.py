@@ -32,7 +32,7 @@ import numpy as np
 
 from .._lib.jit import HAVE_NUMBA, njit, run_chunks
 from ..errors import SpecError
-from ..networks.batch import NetworkBatch, _scratch, _step_pl
+from ..networks.batch import NetworkBatch, forward_scratch, step_pl
 from ..networks.model import ScalarRNN
 
 #: Number of grid points of the notebooks.
@@ -67,16 +67,16 @@ def _counts_numpy(X: np.ndarray, F: np.ndarray) -> np.ndarray:
 def _counts_pl(params, shapes, acts, X, out, start, end):
     """Counts (F0, F3) for networks start .. end-1 of a piecewise-linear batch, fused."""
     n = X.shape[0]
-    h, g = _scratch(shapes)
+    h, g = forward_scratch(shapes)
     d0 = np.empty(n)
     d3 = np.empty(n)
     for b in range(start, end):
         p = params[b]
         for j in range(n):
-            v = _step_pl(p, X[j], shapes, acts, h, g)
+            v = step_pl(p, X[j], shapes, acts, h, g)
             d0[j] = X[j] - v
             for _ in range(3):
-                v = _step_pl(p, v, shapes, acts, h, g)
+                v = step_pl(p, v, shapes, acts, h, g)
             d3[j] = X[j] - v
         c0 = 0
         c3 = 0

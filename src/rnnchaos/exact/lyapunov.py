@@ -36,11 +36,11 @@ from flint import arb, ctx, fmpq
 from .._lib.arb import round_down, round_up
 from ..errors import SpecError
 from .orbits import (
-    _ball_bounds,
-    _pl_or_none,
+    ball_bounds,
     ball_orbit,
     check_orbit_steps,
     exact_orbit,
+    pl_or_none,
 )
 from .pl import PiecewiseLinear
 
@@ -125,7 +125,7 @@ def lyapunov_exponent(f, x0, steps: int, *, method: str = "exact", tol: float = 
     steps = check_orbit_steps(steps)
     if steps < 1:
         raise SpecError("steps", "must be >= 1 for a Lyapunov exponent")
-    g = _pl_or_none(f)
+    g = pl_or_none(f)
     if g is None:
         raise SpecError("spec", "the Lyapunov exponent needs piecewise-linear activations")
     x0s = str(x0)
@@ -149,12 +149,12 @@ def lyapunov_exponent(f, x0, steps: int, *, method: str = "exact", tol: float = 
             notes.append(f"ball radii exceed tol={tol} at precision {orb.prec}: bounds stay "
                          "rigorous but may be wide")
         for ball in orb.balls:
-            a, b = _ball_bounds(ball)
+            a, b = ball_bounds(ball)
             i0, i1 = bisect_left(g.xs, a), bisect_right(g.xs, b)
             cand = [abs(s) for s in g.slopes[i0:i1 + 1]]
             if len(set(cand)) > 1:
                 kinks += 1
-            mid = _ball_bounds(ball.mid())[0]
+            mid = ball_bounds(ball.mid())[0]
             right[abs(_slopes_at(g, mid)[1])] += 1
             low[min(cand)] += 1
             high[max(cand)] += 1
@@ -182,7 +182,7 @@ def lipschitz_constant(f, interval=None) -> fmpq:
     >>> lipschitz_constant(PiecewiseLinear.from_breaks([0, "1/2"], [0, 2, -2], [0, 0, 2]))
     2
     """
-    g = _pl_or_none(f)
+    g = pl_or_none(f)
     if g is None:
         raise SpecError("spec", "the exact Lipschitz constant needs piecewise-linear activations")
     if interval is None:

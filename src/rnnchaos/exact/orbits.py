@@ -59,7 +59,7 @@ def check_orbit_steps(steps: Any, field_name: str = "steps") -> int:
     return check_int(steps, field_name, 0, MAX_STEPS)
 
 
-def _pl_or_none(f) -> PiecewiseLinear | None:
+def pl_or_none(f) -> PiecewiseLinear | None:
     if isinstance(f, PiecewiseLinear):
         return f
     if getattr(f, "is_piecewise_linear", False):
@@ -82,7 +82,7 @@ def exact_orbit(f, x0, steps: int, *, max_bits: int | None = None) -> list[fmpq]
     ['2/7', '4/7', '6/7', '2/7']
     """
     steps = check_orbit_steps(steps)
-    g = _pl_or_none(f)
+    g = pl_or_none(f)
     if g is None:
         raise SpecError("spec", "exact orbits need piecewise-linear activations; use the ball "
                         "method for tanh/sigmoid")
@@ -139,14 +139,14 @@ def _ball_from_range(lo: fmpq, hi: fmpq) -> arb:
     return a if lo == hi else a.union(arb(hi))
 
 
-def _ball_bounds(x: arb) -> tuple[fmpq, fmpq]:
+def ball_bounds(x: arb) -> tuple[fmpq, fmpq]:
     lo, hi = arb_exact_fraction(x.lower()), arb_exact_fraction(x.upper())
     return fmpq(lo.numerator, lo.denominator), fmpq(hi.numerator, hi.denominator)
 
 
 def _pl_ball_step(g: PiecewiseLinear) -> Callable[[arb], arb]:
     def step(x: arb) -> arb:
-        a, b = _ball_bounds(x)
+        a, b = ball_bounds(x)
         if a == b:
             return arb(g(a))
         lo, hi = g.range_on(a, b)
@@ -198,7 +198,7 @@ def ball_step(f) -> Callable[[arb], arb]:
     >>> ball_step(tent_network())(arb(0.25))
     0.500000000000000
     """
-    g = _pl_or_none(f)
+    g = pl_or_none(f)
     return _pl_ball_step(g) if g is not None else _net_ball_step(f)
 
 
@@ -250,7 +250,7 @@ class BallOrbit:
 
     def contains(self, t: int, value) -> bool:
         """Whether the exact number ``value`` lies in ball t (exact comparison)."""
-        a, b = _ball_bounds(self.balls[t])
+        a, b = ball_bounds(self.balls[t])
         v = q(value)
         return a <= v <= b
 

@@ -109,7 +109,7 @@ class RegionCounts:
                 "steps": self.steps, "pieces": self.pieces, "laps": self.laps}
 
 
-def _counts(maps: Sequence[PiecewiseLinear], lo: fmpq, hi: fmpq, kind: str,
+def region_and_lap_counts(maps: Sequence[PiecewiseLinear], lo: fmpq, hi: fmpq, kind: str,
             max_pieces: int) -> RegionCounts:
     """Counts for the successive compositions of ``maps`` on [lo, hi].
 
@@ -144,7 +144,7 @@ def region_counts(f, steps: int, interval=None, *, max_pieces: int = DEFAULT_MAX
     steps = check_steps(steps)
     f = as_pl(f)
     lo, hi = resolve_interval(f, interval)
-    return _counts([f] * steps, lo, hi, "rnn", max_pieces)
+    return region_and_lap_counts([f] * steps, lo, hi, "rnn", max_pieces)
 
 
 def stack_region_counts(layers: Sequence, interval, *, max_pieces: int = DEFAULT_MAX_PIECES
@@ -165,4 +165,4 @@ def stack_region_counts(layers: Sequence, interval, *, max_pieces: int = DEFAULT
     lo, hi = resolve_interval(maps[0], interval) if interval is not None else (None, None)
     if lo is None:
         raise SpecError("interval", "a feedforward stack needs an explicit interval")
-    return _counts(maps, lo, hi, "feedforward", max_pieces)
+    return region_and_lap_counts(maps, lo, hi, "feedforward", max_pieces)

@@ -295,7 +295,7 @@ def _act(z, code, p1, p2):
 
 
 @njit(cache=True, inline="always")
-def _step_pl(p, v, shapes, acts, h, g):
+def step_pl(p, v, shapes, acts, h, g):
     """f(v) for one packed network ``p`` (per-point float evaluation; h, g are scratch)."""
     h[0] = v
     off = 0
@@ -317,8 +317,8 @@ def _step_pl(p, v, shapes, acts, h, g):
 
 
 @njit(cache=True, inline="always")
-def _scratch(shapes):
-    """Two work vectors as long as the widest layer, for :func:`_step_pl`."""
+def forward_scratch(shapes):
+    """Two work vectors as long as the widest layer, for :func:`step_pl`."""
     width = 1
     for l in range(shapes.shape[0]):
         width = max(width, shapes[l, 1])
@@ -328,13 +328,13 @@ def _scratch(shapes):
 @njit(cache=True, nogil=True)
 def _forward_pl(params, shapes, acts, x, steps, out, start, end):
     n = x.shape[1]
-    h, g = _scratch(shapes)
+    h, g = forward_scratch(shapes)
     for b in range(start, end):
         p = params[b]
         for j in range(n):
             v = x[b, j]
             for _ in range(steps):
-                v = _step_pl(p, v, shapes, acts, h, g)
+                v = step_pl(p, v, shapes, acts, h, g)
             out[b, j] = v
 
 

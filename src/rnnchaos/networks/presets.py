@@ -271,7 +271,7 @@ def build_preset(name: str, width: int = 2, *, activation: str = "relu", clip: b
     return Preset(name, width, activation, clip, depth, flavour, gain)
 
 
-def _check_index(field_name: str, value: Any) -> int:
+def check_index(field_name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
         raise SpecError(field_name, f"must be an integer >= 0, got {value!r}")
     return int(value)
@@ -298,7 +298,7 @@ def block_seed(seed: int, block: int) -> np.random.SeedSequence:
     >>> block_seed(7, 3).spawn_key
     (3,)
     """
-    return np.random.SeedSequence(_check_index("seed", seed), spawn_key=(_check_index("block", block),))
+    return np.random.SeedSequence(check_index("seed", seed), spawn_key=(check_index("block", block),))
 
 
 def block_of(index: int) -> tuple[int, int]:
@@ -307,7 +307,7 @@ def block_of(index: int) -> tuple[int, int]:
     >>> block_of(2500)
     (2, 452)
     """
-    return divmod(_check_index("index", index), BLOCK_SIZE)
+    return divmod(check_index("index", index), BLOCK_SIZE)
 
 
 def _draw_target_rows(rng: np.random.Generator, target: DrawTarget, lo: int, hi: int,
@@ -370,7 +370,7 @@ def draw_rows(targets, seed: int, start: int, count: int, block_size: int = BLOC
     >>> bool(np.array_equal(a[0][30:35], b[0]))
     True
     """
-    seed, start = _check_index("seed", seed), _check_index("start", start)
+    seed, start = check_index("seed", seed), check_index("start", start)
     if isinstance(count, bool) or not isinstance(count, Integral) or count < 1:
         raise SpecError("count", f"must be an integer >= 1, got {count!r}")
     out = [np.empty((count, *t.shape)) for t in targets]
@@ -400,8 +400,8 @@ def sample_preset(preset: Preset | str, seed: int, index: int = 0) -> ScalarRNN:
     >>> sample_preset("paper_he", 5, 1030) == sample_preset_batch("paper_he", 5, 1024, 10).network(6)
     True
     """
-    preset, seed = as_preset(preset), _check_index("seed", seed)
-    arrays = draw_rows(preset.draw_targets(), seed, _check_index("index", index), 1)
+    preset, seed = as_preset(preset), check_index("seed", seed)
+    arrays = draw_rows(preset.draw_targets(), seed, check_index("index", index), 1)
     return ScalarRNN([Layer(arrays[2 * j][0], arrays[2 * j + 1][0], l.activation)
                       for j, l in enumerate(preset.plan)])
 

@@ -32,9 +32,9 @@ from ..errors import ResourceLimitError, SpecError
 from ..exact.pl import PiecewiseLinear
 from ..exact.regions import (
     DEFAULT_MAX_PIECES,
-    _counts,
     as_pl,
     check_steps,
+    region_and_lap_counts,
     resolve_interval,
 )
 from ..networks.model import Layer, ScalarRNN
@@ -267,8 +267,8 @@ def expressivity_ensemble(n: int, steps: int, seed: int, *, mode: str = "perturb
         candidates = _candidates(targets, make, seed, i)
         f = accepted(candidates)
         layers = [accepted(candidates) for _ in range(steps)]
-        r = _counts([f] * steps, lo, hi, "rnn", max_pieces)
-        s = _counts(layers, lo, hi, "feedforward", max_pieces)
+        r = region_and_lap_counts([f] * steps, lo, hi, "rnn", max_pieces)
+        s = region_and_lap_counts(layers, lo, hi, "feedforward", max_pieces)
         out.rnn_pieces.append(r.pieces)
         out.rnn_laps.append(r.laps)
         out.ff_pieces.append(s.pieces)

@@ -286,7 +286,7 @@ def _sweep_chunk(args) -> tuple[str, int, dict[str, np.ndarray]]:
 
 def _validated_sweep(preset, dims, gains, n, seed, steps, transient, tangent_transient):
     """The lambda_max sweep's cells and configuration, every parameter checked (SpecError)."""
-    from ..networks.presets import _check_index
+    from ..networks.presets import check_index
     from ..networks.vector import VECTOR_PRESETS
     if preset not in VECTOR_PRESETS:
         raise SpecError("preset", f"unknown vector preset {preset!r}; choose one of "
@@ -295,7 +295,7 @@ def _validated_sweep(preset, dims, gains, n, seed, steps, transient, tangent_tra
                                   ("tangent_transient", tangent_transient, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise SpecError(field, f"must be an integer >= {minimum}, got {value!r}")
-    seed = _check_index("seed", seed)
+    seed = check_index("seed", seed)
     cells = [_Cell(preset, int(d), float(g)) for d in dims for g in gains]
     for c in cells:
         build_vector_preset(preset, c.dim, gain=c.gain)  # validate before any work

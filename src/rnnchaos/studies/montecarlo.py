@@ -212,9 +212,9 @@ def estimate(preset, seed: int, *, n: int | None = None, ci_halfwidth: float | N
     >>> est.criteria["period_2"].n
     200
     """
-    from ..networks.presets import _check_index  # same seed validation as sampling
+    from ..networks.presets import check_index  # same seed validation as sampling
 
-    seed = _check_index("seed", seed)
+    seed = check_index("seed", seed)
     criteria = check_criteria(criteria)
     entropy_max_period = check_entropy_max_period(entropy_max_period)  # before any worker
     _validate_budget(n, ci_halfwidth, max_n)

@@ -289,12 +289,12 @@ def persistence_study(n: int, *, eps_grid: Sequence[float] = DEFAULT_EPS_GRID, s
     (2, 8.0)
     """
     from ..exact.regions import check_steps
-    from ..networks.presets import _check_index
+    from ..networks.presets import check_index
 
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise SpecError("n", f"must be an integer >= 1, got {n!r}")
     steps = check_steps(steps)
-    seed = _check_index("seed", seed)
+    seed = check_index("seed", seed)
     grid = [check_eps(e, "eps_grid") for e in eps_grid]
     if not grid:
         raise SpecError("eps_grid", "name at least one noise level")

@@ -12,12 +12,12 @@ from flint import fmpq
 from ..errors import SpecError
 from ..exact.orbits import (
     GRID_PRIME,
-    _pl_or_none,
     ball_orbit,
     certified_distances,
     check_orbit_steps,
     exact_orbit,
     float_orbit,
+    pl_or_none,
 )
 from ..exact.pl import PiecewiseLinear, to_fraction
 from ..exact.regions import parse_rational
@@ -173,7 +173,7 @@ def scrambling_statistics(f, n_pairs: int, steps: int, seed: int, *, interval=No
     steps = check_orbit_steps(steps)
     if isinstance(n_pairs, bool) or not isinstance(n_pairs, int) or n_pairs < 1:
         raise SpecError("n_pairs", f"must be an integer >= 1, got {n_pairs!r}")
-    g = _pl_or_none(f)
+    g = pl_or_none(f)
     if interval is None and g is None:
         raise SpecError("interval", "give an interval for a map that is not piecewise linear")
     lo, hi = resolve_interval(g, interval) if g is not None else \

@@ -88,7 +88,7 @@ class SweepConfig:
 
 def make_config(presets, widths, gains, n, seed, **options) -> SweepConfig:
     """Validate sweep parameters at the boundary (SpecError naming the field)."""
-    from ..networks.presets import PRESETS, _check_index
+    from ..networks.presets import PRESETS, check_index
 
     def seq(value, field, conv):
         if isinstance(value, str):
@@ -121,7 +121,7 @@ def make_config(presets, widths, gains, n, seed, **options) -> SweepConfig:
         options["entropy_max_period"] = check_entropy_max_period(options["entropy_max_period"])
     if options.get("chunk_size", DEFAULT_CHUNK) < 1:
         raise SpecError("chunk_size", f"must be >= 1, got {options['chunk_size']}")
-    cfg = SweepConfig(presets, widths, gains, n, _check_index("seed", seed), **options)
+    cfg = SweepConfig(presets, widths, gains, n, check_index("seed", seed), **options)
     _probe_cells(cfg)
     return cfg
 
