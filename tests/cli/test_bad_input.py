@@ -243,7 +243,7 @@ OPTION_CASES = [
     (["sweep", "--preset", "paper_he", "--widths", "2", "--n", "0", "--seed", "1", "--out", "x"],
      "--n"),
     (["sweep", "--preset", "paper_he", "--widths", "65536", "--n", "4", "--seed", "1",
-      "--out", "x"], "--widths"),
+      "--chunk-size", "100000", "--out", "x"], "--widths"),
     (["reproduce", "--seed", "-4"], "--seed"),
     (["reproduce", "--quick", "--full"], "--full"),
     (["demo", "--width", "100000"], "--width"),

@@ -106,3 +106,19 @@ def test_resume_after_kill_9_gives_identical_counts(tmp_path):
     assert read_results(killed) == read_results(clean)
     man = json.loads((killed / "manifest.json").read_text())
     assert len(man["runs"]) == 2
+
+
+def test_automatic_chunks_are_whole_tasks_and_count_like_fixed_chunks(tmp_path):
+    from rnnchaos.networks.presets import BLOCK_SIZE
+    from rnnchaos.studies.montecarlo import task_size
+    auto = make_config("paper_he", "2,64", "1", n=3000, seed=3, criteria=("period_2",))
+    wide = auto.preset("paper_he", 64, 1.0)
+    assert auto.chunks("paper_he", 2, 1.0) == [(0, 3000)]  # one task holds a small cell
+    step = task_size(wide)
+    assert step % BLOCK_SIZE == 0
+    assert auto.chunks("paper_he", 64, 1.0) == [(s, min(step, 3000 - s)) for s in range(0, 3000, step)]
+    fixed = make_config("paper_he", "2,64", "1", n=3000, seed=3, criteria=("period_2",), chunk_size=700)
+    run_sweep(auto, tmp_path / "auto")
+    run_sweep(fixed, tmp_path / "fixed")
+    strip = [{k: v for k, v in r.items()} for r in read_results(tmp_path / "auto")]
+    assert strip == read_results(tmp_path / "fixed")

@@ -156,10 +156,11 @@ def _cmd_sweep(args) -> int:
                       depth=args.depth, flavour=args.flavour,
                       entropy_max_period=args.entropy_max_period, chunk_size=args.chunk_size,
                       per_network=args.per_network)
-    for width in args.widths:
-        check_array_budget(args.chunk_size * preset_parameter_count(width, args.depth),
-                           "--widths", f"a chunk of {args.chunk_size} networks of width {width} "
-                           "(--chunk-size)")
+    for width in args.widths:  # automatic chunks are sized by parameters, so only a given one
+        if args.chunk_size is not None:
+            check_array_budget(args.chunk_size * preset_parameter_count(width, args.depth),
+                               "--widths", f"a chunk of {args.chunk_size} networks of width {width} "
+                               "(--chunk-size)")
     check_output_dir(args.out, "--out")
     from ..studies.sweep import open_store
     open_store(cfg, args.out)  # refuse a mismatched directory before starting any worker
@@ -304,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clip", action="store_true")
     p.add_argument("--depth", type=DEPTH_OPTION, default=2, help="2 or 3")
     p.add_argument("--flavour", choices=("as_coded", "as_labelled"), default="as_coded")
-    p.add_argument("--chunk-size", type=POSITIVE_INT, default=4096)
+    p.add_argument("--chunk-size", type=POSITIVE_INT, default=None,
+                   help="networks per chunk (default: per cell, about 0.1-1 s of work)")
     p.add_argument("--per-network", action="store_true", help="also write networks.parquet")
     _add_run_args(p)
     p.set_defaults(func=_cmd_sweep)

@@ -40,11 +40,12 @@ from ..deciders.criteria import CRITERIA, check_criteria, check_entropy_max_peri
 from ..errors import SpecError
 from ..networks.presets import SEEDING_CONTRACT, SEEDING_TEXT
 from .montecarlo import (
-    DEFAULT_CHUNK,
     UNDECIDED_PREFIX,
     CriterionEstimate,
     chunk_verdicts,
+    count_chunk,
     probe_first_network,
+    task_size,
 )
 
 RESULTS = "results.parquet"
@@ -67,11 +68,22 @@ class SweepConfig:
     depth: int = 2
     flavour: str = "as_coded"
     entropy_max_period: int = 6
-    chunk_size: int = DEFAULT_CHUNK
+    chunk_size: int | None = None  # None: per cell, a task of about 0.1-1 s (task_size)
     per_network: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+
+    def cell_chunk(self, name: str, width: int, gain: float) -> int:
+        """Networks per chunk of a cell: ``chunk_size``, or by default a whole number of
+        blocks sized for about 0.1-1 s of work (:func:`~rnnchaos.studies.montecarlo.task_size`),
+        so the per-task cost of an executor (milliseconds on Dask) stays small."""
+        return self.chunk_size or task_size(self.preset(name, width, gain))
+
+    def chunks(self, name: str, width: int, gain: float) -> list[tuple[int, int]]:
+        """(start, size) of every chunk of a cell, in index order."""
+        step = self.cell_chunk(name, width, gain)
+        return [(start, min(step, self.n - start)) for start in range(0, self.n, step)]
 
     def cells(self):
         """(cell id, preset name, width, gain) for every cell of the grid."""
@@ -119,8 +131,9 @@ def make_config(presets, widths, gains, n, seed, **options) -> SweepConfig:
         options["criteria"] = check_criteria(options["criteria"])
     if "entropy_max_period" in options:  # checked here, not first in a worker
         options["entropy_max_period"] = check_entropy_max_period(options["entropy_max_period"])
-    if options.get("chunk_size", DEFAULT_CHUNK) < 1:
-        raise SpecError("chunk_size", f"must be >= 1, got {options['chunk_size']}")
+    chunk = options.get("chunk_size")
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
+        raise SpecError("chunk_size", f"must be an integer >= 1 or None (automatic), got {chunk!r}")
     cfg = SweepConfig(presets, widths, gains, n, check_index("seed", seed), **options)
     _probe_cells(cfg)
     return cfg
@@ -177,17 +190,19 @@ class _Block(NamedTuple):
 
 
 def _chunk_task(block: _Block):
-    """The verdict arrays of one block (run in a worker)."""
+    """One block's verdict arrays with ``per_network``, else only its counts (run in a
+    worker: nothing per network crosses the process boundary unless it is kept)."""
     cfg = block.cfg
-    return chunk_verdicts(cfg.preset(block.preset, block.width, block.gain), cfg.seed,
-                          block.start, block.size, cfg.criteria, cfg.entropy_max_period)
+    args = (cfg.preset(block.preset, block.width, block.gain), cfg.seed, block.start, block.size,
+            cfg.criteria, cfg.entropy_max_period)
+    return chunk_verdicts(*args) if cfg.per_network else count_chunk(*args)
 
 
 def _chunk_arrays(arrays: dict, per_network: bool) -> dict[str, np.ndarray]:
     """What a chunk file keeps of a block's verdicts: counts (of "undecided__<criterion>"
     too, for smooth units), and the verdicts themselves with ``per_network``."""
     payload = {}
-    for c, v in arrays.items():
+    for c, v in arrays.items():  # v: a verdict array, or a count (without per_network)
         payload[f"count__{c}"] = np.array(int(np.sum(v)))
         if per_network:
             payload[f"net__{c}"] = np.asarray(v, dtype=bool)
@@ -218,8 +233,8 @@ def run_sweep(cfg: SweepConfig, out: str | os.PathLike, *, workers: "int | Execu
     """
     require("pyarrow", "writing Parquet results")  # fail before any work
     store = open_store(cfg, out)
-    blocks = [_Block(cfg, cell, name, k, g, start, min(cfg.chunk_size, cfg.n - start))
-              for cell, name, k, g in cfg.cells() for start in range(0, cfg.n, cfg.chunk_size)]
+    blocks = [_Block(cfg, cell, name, k, g, start, size)
+              for cell, name, k, g in cfg.cells() for start, size in cfg.chunks(name, k, g)]
     todo = [b for b in blocks if not store.has(b.cell, b.start)]
     with executor_for(workers) as executor:
         store.begin_run({"started_utc": _utc_now(), "executor": executor.name, **_environment()},
@@ -252,8 +267,7 @@ def _assemble(cfg: SweepConfig, store: ChunkStore) -> Path:
     for cell, name, k, g in cfg.cells():
         counts = dict.fromkeys([*cfg.criteria, *(UNDECIDED_PREFIX + c for c in cfg.criteria)], 0)
         n = 0
-        for start in range(0, cfg.n, cfg.chunk_size):
-            size = min(cfg.chunk_size, cfg.n - start)
+        for start, size in cfg.chunks(name, k, g):
             z = store.load(cell, start, size)
             for c in counts:
                 counts[c] += int(z[f"count__{c}"])
