@@ -74,6 +74,7 @@ from .spectra import (
     renormalize,
     seed_record,
     sort_desc,
+    spectrum_counts,
     state_dim,
 )
 
@@ -323,16 +324,8 @@ def lyapunov_spectrum(system, steps: int, *, k: int | None = None, transient: in
             direct_eps=direct_eps, normalize=normalize,
             method=method)
     d = state_dim(system)
-    steps = count_arg("steps", steps, 1)
-    transient = count_arg("transient", transient, 0)
-    qr_interval = count_arg("qr_interval", qr_interval, 1)
-    record = count_arg("record", record, 1)
-    k = d if k is None else count_arg("k", k, 1)
-    if k > d:
-        raise SpecError("k", f"must be <= d = {d}, got {k}")
-    if tangent_transient is None:
-        tangent_transient = min(transient, steps // 10, 200)
-    tangent_transient = count_arg("tangent_transient", tangent_transient, 0)
+    steps, transient, tangent_transient, qr_interval, record, k = spectrum_counts(
+        d, steps, transient, tangent_transient, qr_interval, record, k)
     if method not in ("auto", "householder", "qr"):
         raise SpecError("method", f"choose auto, householder or qr, got {method!r}")
     seed = seed_record(rng)

@@ -115,6 +115,7 @@ from .spectra import (
     nanmax_rows,
     seed_record,
     sort_desc,
+    spectrum_counts,
     state_dim,
 )
 
@@ -519,16 +520,8 @@ def lyapunov_spectrum_torch(system, steps: int, *, device: Any = None, dtype: An
     twin = to_device(system, dev, dt, input=input)
     src = twin.source
     d = state_dim(twin)
-    steps = count_arg("steps", steps, 1)
-    transient = count_arg("transient", transient, 0)
-    qr_interval = count_arg("qr_interval", qr_interval, 1)
-    record = count_arg("record", record, 1)
-    k = d if k is None else count_arg("k", k, 1)
-    if k > d:
-        raise SpecError("k", f"must be <= d = {d}, got {k}")
-    if tangent_transient is None:
-        tangent_transient = min(transient, steps // 10, 200)
-    tangent_transient = count_arg("tangent_transient", tangent_transient, 0)
+    steps, transient, tangent_transient, qr_interval, record, k = spectrum_counts(
+        d, steps, transient, tangent_transient, qr_interval, record, k)
     if direct_eps is None:
         direct_eps = _DIRECT_EPS[_dtype_name(dt)]
     if isinstance(direct_eps, bool) or not isinstance(direct_eps, (int, float)) \

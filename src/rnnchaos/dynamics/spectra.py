@@ -31,6 +31,23 @@ def count_arg(name: str, value: Any, minimum: int) -> int:
     return check_int(value, name, minimum)
 
 
+def spectrum_counts(d: int, steps, transient, tangent_transient, qr_interval, record, k):
+    """The checked counts of a spectrum run, as both backends take them:
+    (steps, transient, tangent_transient, qr_interval, record, k); ``k`` defaults to d and
+    ``tangent_transient`` to min(transient, steps // 10, 200)."""
+    steps = count_arg("steps", steps, 1)
+    transient = count_arg("transient", transient, 0)
+    qr_interval = count_arg("qr_interval", qr_interval, 1)
+    record = count_arg("record", record, 1)
+    k = d if k is None else count_arg("k", k, 1)
+    if k > d:
+        raise SpecError("k", f"must be <= d = {d}, got {k}")
+    if tangent_transient is None:
+        tangent_transient = min(transient, steps // 10, 200)
+    tangent_transient = count_arg("tangent_transient", tangent_transient, 0)
+    return steps, transient, tangent_transient, qr_interval, record, k
+
+
 def seed_record(rng: Any) -> Any:
     """What to write down so that ``rng`` can be recreated: an int seed as is, a
     SeedSequence (or a Generator's) as ``{"entropy": ..., "spawn_key": [...]}``.
