@@ -79,3 +79,17 @@ class MpMap:
             z = self(y)
             w = self(z)
             return (w <= x < y < z) or (w >= x > y > z)
+
+
+def check_witnesses(net, rep):
+    """Every certified orbit box holds a point of f^p(x) = x with minimal period p (mpmath)."""
+    mp = MpMap(net)
+    for orbit in rep.orbits:
+        lo, hi = (float(v) for v in orbit.to_json()["points"][0])
+        r = mp.root_in(lo, hi, orbit.period)
+        assert r is not None, (orbit.period, lo, hi)
+        for d in range(1, orbit.period):
+            if orbit.period % d == 0:
+                assert abs(mp.residual(r, d)) > 1e-30
+    if rep.li_yorke_certificate is not None:
+        assert mp.li_yorke_chain(rep.li_yorke_certificate)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from smooth_oracle import MpMap  # noqa: E402
+from smooth_oracle import check_witnesses  # noqa: E402
 
 from rnnchaos.certified import (  # noqa: E402
     NO,
@@ -43,20 +43,6 @@ def tanh_tent(k):
     return ScalarRNN.from_dict({"layers": [
         {"weight": [[k], [k]], "bias": [0.0, -k], "activation": "tanh"},
         {"weight": [[s, -s]], "bias": [-s * g0]}]})
-
-
-def check_witnesses(net, rep):
-    """Every certified orbit box holds a point of f^p(x) = x with minimal period p (mpmath)."""
-    mp = MpMap(net)
-    for orbit in rep.orbits:
-        lo, hi = (float(v) for v in orbit.to_json()["points"][0])
-        r = mp.root_in(lo, hi, orbit.period)
-        assert r is not None, (orbit.period, lo, hi)
-        for d in range(1, orbit.period):
-            if orbit.period % d == 0:
-                assert abs(mp.residual(r, d)) > 1e-30
-    if rep.li_yorke_certificate is not None:
-        assert mp.li_yorke_chain(rep.li_yorke_certificate)
 
 
 def test_contracting_tanh_has_only_a_fixed_point():

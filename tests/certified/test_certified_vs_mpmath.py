@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from smooth_oracle import MpMap  # noqa: E402
+from smooth_oracle import MpMap, check_witnesses  # noqa: E402
 
 from rnnchaos.certified import NO, YES, certified_orbits  # noqa: E402
 from rnnchaos.networks.model import ScalarRNN  # noqa: E402
@@ -50,19 +50,11 @@ def test_verdicts_agree_with_mpmath(seed, width, act, out_act, scale):
     rep = certified_orbits(net, MAX_P)
     mp = MpMap(net)
     # certified_yes: each orbit box has a root of f^p - x (sign change in mpmath) whose
-    # minimal period is p
-    for orbit in rep.orbits:
-        lo, hi = (float(v) for v in orbit.to_json()["points"][0])
-        r = mp.root_in(lo, hi, orbit.period)
-        assert r is not None, (orbit.period, lo, hi)
-        for d in range(1, orbit.period):
-            if orbit.period % d == 0:
-                assert abs(mp.residual(r, d)) > 1e-30
+    # minimal period is p, and the Li-Yorke chain holds there
+    check_witnesses(net, rep)
     for p in range(1, MAX_P + 1):
         if rep.status(p) == YES and rep.statuses[p].via == "orbit":
             assert any(o.period == p for o in rep.orbits)
-    if rep.li_yorke_certificate is not None:
-        assert mp.li_yorke_chain(rep.li_yorke_certificate)
     # certified_no: a dense scan of J finds no robust sign change of f^p - x that is not
     # also one of some f^d - x (d | p, d < p) in the same cell
     lo, hi = (float(v) for v in rep.to_json()["invariant_interval"])
