@@ -40,7 +40,6 @@ from numbers import Integral
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from ..errors import SpecError
 from .model import Activation, Layer, Network, ScalarRNN, finite_number
@@ -231,6 +230,8 @@ def truncated_normal(rng, shape, fan_in, fan_out, gain=1.0, *, std=1.0, a=-2.0, 
 
 def _draw_truncated_normal(rng, shape, fan_in, fan_out, gain, *, std, a, b):
     lo, hi = a / std, b / std
+    from scipy.special import ndtr, ndtri  # here: scipy.special costs start-up time
+
     flip = lo > 0  # work in the lower tail, where ndtr keeps its relative accuracy
     if flip:
         lo, hi = -hi, -lo

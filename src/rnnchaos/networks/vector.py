@@ -48,7 +48,6 @@ from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
-from scipy.linalg import blas as _blas
 
 from ..errors import SpecError
 from .init import as_generator, as_scheme, make_scheme, sample_layers
@@ -366,7 +365,9 @@ class VectorRNN(VectorMap):
             if jac is None:
                 jac = w
             elif fortran:  # column-major W J with scipy's BLAS: the pool its LAPACK uses
-                jac = _blas.dgemm(1.0, w, jac)
+                # imported here, not at the top: scipy.linalg costs start-up time
+                from scipy.linalg import blas
+                jac = blas.dgemm(1.0, w, jac)
             else:
                 jac = np.matmul(w, jac)
             jac = dx[..., None] * jac
