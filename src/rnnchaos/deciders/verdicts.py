@@ -131,10 +131,12 @@ from .itineraries import (
     scratch_rows,
 )
 from .pieces import (
+    INSERTION_SORT_MAX,
     KINK_COLUMNS,
     PIECE_COLUMNS,
     build_pieces,
     flat_orbits,
+    kink_sort_keys,
     piece_capacity,
 )
 
@@ -174,13 +176,13 @@ def _decide_period(n, found, unknown_from, m, pieces, budget, st, ist):
 
 @njit(cache=True)
 def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, budget,
-                kinks, pieces, st, ist, out):
+                keys, kinks, pieces, st, ist, out):
     """Codes (period_2, period_3, positive_entropy) of one network into ``out``, with the
     Sharkovsky shortcuts of the module docstring."""
     out[0] = UNKNOWN
     out[1] = UNKNOWN
     out[2] = UNKNOWN
-    m = build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2, kinks, pieces)
+    m = build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2, kinks, pieces, keys)
     if m == 0:
         return
     nmax = 2
@@ -218,8 +220,9 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
 
 @njit(cache=True, nogil=True)
 def _decide_range(W1, B1, W2, B2, hcode, halpha, ocode, o1, o2, need3, needE, pstar,
-                  budget, out, start, end):
-    """Codes of networks start .. end-1 into out[start:end]; scratch allocated once."""
+                  budget, keys, out, start, end):
+    """Codes of networks start .. end-1 into out[start:end]; scratch allocated once.
+    ``keys``: sorted packed kink keys per network (B, k), or (B, 0) to sort in the kernel."""
     k = W1.shape[1]
     rows = scratch_rows(pstar)
     kinks = np.empty((k + 1, KINK_COLUMNS))
@@ -229,7 +232,7 @@ def _decide_range(W1, B1, W2, B2, hcode, halpha, ocode, o1, o2, need3, needE, ps
     res = np.empty(3, dtype=np.int8)
     for i in range(start, end):
         _decide_one(W1[i], B1[i], W2[i], B2[i], hcode, halpha, ocode, o1, o2,
-                    need3, needE, pstar, budget, kinks, pieces, st, ist, res)
+                    need3, needE, pstar, budget, keys[i], kinks, pieces, st, ist, res)
         out[i, 0] = res[0]
         out[i, 1] = res[1]
         out[i, 2] = res[2]
@@ -360,11 +363,18 @@ def fast_verdicts(batch: NetworkBatch, *, need_period_3: bool = True, need_entro
     pstar = sharkovsky_weakest_non_power_of_two(_check_entropy_period(entropy_max_period))
     nb = len(batch)
     out = np.empty((nb, 3), dtype=np.int8)
-    args = (W1, B1, A, C, int(hcode), float(halpha), int(ocode), float(o1), float(o2),
-            bool(need_period_3), bool(need_entropy), int(pstar), int(node_budget), out)
     k = W1.shape[1]
-    run_chunks(lambda s, e: _decide_range(*args, s, e), nb, threads,
-               min_chunk=max(1, 2048 // max(1, k)))
+    presort = k > INSERTION_SORT_MAX and hcode != ACT_IDENTITY
+    keys = np.empty((nb, k if presort else 0), dtype=np.int64)
+    args = (W1, B1, A, C, int(hcode), float(halpha), int(ocode), float(o1), float(o2),
+            bool(need_period_3), bool(need_entropy), int(pstar), int(node_budget), keys, out)
+
+    def decide_chunk(start: int, end: int) -> None:
+        if presort:
+            kink_sort_keys(W1, B1, A, keys, start, end)
+            keys[start:end].sort(axis=1)
+        _decide_range(*args, start, end)
+    run_chunks(decide_chunk, nb, threads, min_chunk=max(1, 2048 // max(1, k)))
     return out
 
 
