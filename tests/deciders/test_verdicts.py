@@ -331,3 +331,49 @@ def test_bad_batches_raise_spec_error():
         sample_preset_batch("paper_he", 0, 0, 0)
     with pytest.raises(SpecError, match="window"):
         reference_test(NetworkBatch.from_networks([TENT]), 0)
+
+
+# ------------------------------------------------------------------ wide networks: presorted kinks
+@pytest.mark.parametrize("name,clip,gain", [("paper_he", False, 1.0), ("paper_row1", True, 2.0)])
+def test_presorted_kinks_equal_exact_engine(name, clip, gain):
+    """Width 32 > INSERTION_SORT_MAX: the kinks come presorted by numpy (packed keys)."""
+    from rnnchaos.deciders.pieces import INSERTION_SORT_MAX
+    assert 32 > INSERTION_SORT_MAX
+    batch = sample_preset_batch(build_preset(name, 32, clip=clip, gain=gain), 5, 0, 150)
+    v, exact = assert_equal_to_exact(batch)
+    assert v.exact_fallback.mean() <= 0.05
+    assert exact[:, 0].any()  # yes-cases are exercised
+
+
+def test_kink_sort_keys_order_kinks_and_put_the_rest_last():
+    from rnnchaos.deciders.pieces import index_bits, kink_sort_keys
+    k = 40
+    rng = np.random.default_rng(3)
+    W1 = rng.standard_normal((2, k))
+    B1 = rng.standard_normal((2, k)) * 10.0 ** rng.integers(-300, 300, (2, k))
+    A = rng.standard_normal((2, k))
+    W1[0, :5] = 0.0          # constant units: no kink
+    A[0, 5:8] = 0.0          # units that do not reach the output: no kink
+    B1[1, :4] = [0.0, -0.0, 1e-320, -1e-320]  # zero and subnormal kinks keep their order
+    keys = np.empty((2, k), dtype=np.int64)
+    kink_sort_keys(W1, B1, A, keys, 0, 2)
+    keys.sort(axis=1)
+    low = (1 << int(index_bits(k))) - 1
+    for i in range(2):
+        units = keys[i] & low
+        assert sorted(units.tolist()) == list(range(k))
+        kinked = [j for j in range(k) if W1[i, j] != 0 and A[i, j] != 0]
+        got = units[:len(kinked)]
+        at = -B1[i, got] / W1[i, got]
+        assert set(got.tolist()) == set(kinked)
+        assert np.all(np.diff(at) >= 0)  # the kinks in increasing order
+
+
+def test_presorted_tied_kinks_go_to_the_exact_engine():
+    batch = sample_preset_batch(build_preset("paper_he", 30), 9, 0, 20)
+    w1, b1 = batch.layers[0].weight.copy(), batch.layers[0].bias.copy()
+    w1[:, 1], b1[:, 1] = 2 * w1[:, 0], 2 * b1[:, 0]  # unit 1 kinks exactly where unit 0 does
+    tied = NetworkBatch.from_arrays([w1, batch.layers[1].weight], [b1, batch.layers[1].bias],
+                                    [batch.layers[0].activation, batch.layers[1].activation])
+    v, _ = assert_equal_to_exact(tied)
+    assert v.exact_fallback.all()
