@@ -4,6 +4,9 @@ Depth-first enumeration of the itineraries ``P_0 .. P_{n-1}`` of closed non-flat
 (see :mod:`.verdicts` for the method and its proof), over the ``pieces`` layout of
 :mod:`.pieces`.
 
+Every periodic orbit lies in the *core* ``E`` (:func:`core_interval`), so the roots and the
+candidates at every depth are restricted to the pieces that meet ``E``.
+
 The scratch array ``st`` has one row per depth ``d`` with the columns below: the enclosure
 ``J_d = [lo, hi]`` (each end itself an enclosure), its image ``K_d`` under piece ``pc[d]``, and
 the composite map ``F_{d+1}(x) = A x + B`` of the pieces ``pc[0..d]``.
@@ -103,9 +106,60 @@ def _orbit_check(n, pc, st, xl, xh, m, pieces):
             interior = False
     return YES if interior else UNKNOWN
 
+#: Rounds of E <- E ∩ hull f(E) in :func:`core_interval` (most of the shrinking is in the first 3).
+CORE_ROUNDS = 3
+
+
 @njit(cache=True)
-def periodic_itinerary(n, m, pieces, budget, st, ist):
-    """YES / NO / UNKNOWN: a point of minimal period n whose orbit avoids flat pieces."""
+def core_interval(pieces, m, rounds):
+    """An interval ``[elo, ehi]`` (ends may be infinite; ``elo > ehi``: empty) holding every
+    periodic point of f.
+
+    Lemma: a periodic orbit O satisfies O = f(O), so O inside E implies O inside
+    E ∩ hull f(E); start from E = R.  hull f(E) is enclosed piece by piece: a piece
+    certified disjoint from E contributes nothing; on any other piece f is s x + t with s, t
+    in their enclosures and x in the outer bounds of the piece clipped to E, so its image
+    lies in the interval product plus the intercept enclosure (a flat piece: its exact
+    constant).  Non-finite results give up (the whole line).
+    """
+    elo = -INF
+    ehi = INF
+    for _ in range(rounds):
+        first = 0 if elo == -INF else _first_candidate(pieces, m, elo)
+        last = m - 1 if ehi == INF else _last_candidate(pieces, m, ehi)
+        nlo = INF
+        nhi = -INF
+        for q in range(first, last + 1):
+            left = -INF if q == 0 else pieces[q - 1, BOUND_LO]
+            right = INF if q == m - 1 else pieces[q, BOUND_HI]
+            if right < elo or left > ehi:
+                continue  # certified disjoint from E
+            if pieces[q, FLAT] == 1.0:
+                lo = pieces[q, ICPT_LO]
+                hi = pieces[q, ICPT_HI]
+            else:
+                lo, hi = imul(pieces[q, SLOPE_LO], pieces[q, SLOPE_HI],
+                              max(left, elo), min(right, ehi))
+                lo, hi = iadd(lo, hi, pieces[q, ICPT_LO], pieces[q, ICPT_HI])
+                if lo != lo or hi != hi:
+                    return -INF, INF
+            nlo = min(nlo, lo)
+            nhi = max(nhi, hi)
+        nlo = max(nlo, elo)
+        nhi = min(nhi, ehi)
+        if nlo == elo and nhi == ehi:
+            break
+        elo = nlo
+        ehi = nhi
+        if elo > ehi:
+            break
+    return elo, ehi
+
+
+@njit(cache=True)
+def periodic_itinerary(n, m, pieces, budget, st, ist, elo=-INF, ehi=INF):
+    """YES / NO / UNKNOWN: a point of minimal period n whose orbit avoids flat pieces;
+    every orbit point lies in [elo, ehi] (:func:`core_interval`)."""
     # st: (n + 1, SCRATCH_COLUMNS) floats, one row per depth d: the enclosure J_d, its image
     # K_d under piece pc[d], and the composite F_{d+1} = A x + B (columns named above).
     # ist: (3, n + 1) ints: the word pc, and the next and last candidate piece per depth.
@@ -114,7 +168,11 @@ def periodic_itinerary(n, m, pieces, budget, st, ist):
     qe = ist[2]
     nodes = 0
     unknown = False
-    for p0 in range(m):
+    if elo > ehi:
+        return NO  # no periodic point at all
+    core_first = 0 if elo == -INF else _first_candidate(pieces, m, elo)
+    core_last = m - 1 if ehi == INF else _last_candidate(pieces, m, ehi)
+    for p0 in range(core_first, core_last + 1):
         if pieces[p0, FLAT] == 1.0:
             continue
         d = 0
@@ -196,7 +254,7 @@ def periodic_itinerary(n, m, pieces, budget, st, ist):
                 lo = 0 if k0 == -INF else _first_candidate(pieces, m, k0)
                 hi = m - 1 if k3 == INF else _last_candidate(pieces, m, k3)
                 qn[d] = max(lo, p0)
-                qe[d] = hi
+                qe[d] = min(hi, core_last)
             # next candidate at depth d
             if qn[d] > qe[d]:
                 d -= 1

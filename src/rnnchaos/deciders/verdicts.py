@@ -123,10 +123,12 @@ from .criteria import (
     check_entropy_max_period,
 )
 from .itineraries import (
+    CORE_ROUNDS,
     NO,
     SCRATCH_COLUMNS,
     UNKNOWN,
     YES,
+    core_interval,
     periodic_itinerary,
     scratch_rows,
 )
@@ -162,11 +164,12 @@ def sharkovsky_weakest_non_power_of_two(n: int) -> int:
 
 # ============================================================================ decision
 @njit(cache=True)
-def _decide_period(n, found, unknown_from, m, pieces, budget, st, ist):
-    """YES / NO / UNKNOWN: f has a point of minimal period n (flat-piece orbits in ``found``)."""
+def _decide_period(n, found, unknown_from, m, pieces, budget, st, ist, elo, ehi):
+    """YES / NO / UNKNOWN: f has a point of minimal period n (flat-piece orbits in ``found``;
+    every periodic point in [elo, ehi])."""
     if (found >> n) & 1:
         return YES
-    r = periodic_itinerary(n, m, pieces, budget, st, ist)
+    r = periodic_itinerary(n, m, pieces, budget, st, ist, elo, ehi)
     if r == YES:
         return YES
     if r == UNKNOWN or n >= unknown_from:
@@ -191,7 +194,8 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
     if needE:
         nmax = max(nmax, pstar)
     found, unk = flat_orbits(pieces, m, nmax, w, bh, a, c, hcode, halpha, ocode, o1, o2)
-    r2 = _decide_period(2, found, unk, m, pieces, budget, st, ist)
+    elo, ehi = core_interval(pieces, m, CORE_ROUNDS)
+    r2 = _decide_period(2, found, unk, m, pieces, budget, st, ist, elo, ehi)
     if r2 == NO:  # only fixed points: nothing else can be present
         out[0] = NO
         out[1] = NO
@@ -200,7 +204,7 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
     r3 = UNKNOWN
     rE = UNKNOWN
     if need3 or needE:
-        r3 = _decide_period(3, found, unk, m, pieces, budget, st, ist)
+        r3 = _decide_period(3, found, unk, m, pieces, budget, st, ist, elo, ehi)
         if r3 == YES:
             r2 = YES
             rE = YES
@@ -208,7 +212,7 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
             if pstar == 3:
                 rE = r3
             else:
-                rE = _decide_period(pstar, found, unk, m, pieces, budget, st, ist)
+                rE = _decide_period(pstar, found, unk, m, pieces, budget, st, ist, elo, ehi)
             if rE == NO:
                 r3 = NO  # 3 forces p*
             elif rE == YES:
