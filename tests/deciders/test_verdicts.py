@@ -377,3 +377,38 @@ def test_presorted_tied_kinks_go_to_the_exact_engine():
                                     [batch.layers[0].activation, batch.layers[1].activation])
     v, _ = assert_equal_to_exact(tied)
     assert v.exact_fallback.all()
+
+
+def test_core_interval_holds_every_periodic_point_of_the_exact_engine():
+    """Every point of every orbit the exact engine finds (period <= 4) lies in the core."""
+    from fractions import Fraction
+
+    from rnnchaos.deciders.itineraries import CORE_ROUNDS, core_interval
+    from rnnchaos.deciders.pieces import (
+        KINK_COLUMNS,
+        PIECE_COLUMNS,
+        build_pieces,
+        piece_capacity,
+    )
+    from rnnchaos.deciders.verdicts import _fast_path_layout
+    checked = shrunk = 0
+    for name, k, clip, gain in [("paper_row1", 3, False, 2.0), ("paper_he", 2, True, 1.0),
+                                ("paper_glorot", 8, False, 3.0), ("paper_he_u", 4, True, 2.0)]:
+        batch = sample_preset_batch(build_preset(name, k, clip=clip, gain=gain), 3, 0, 60)
+        W1, B1, A, C, hcode, halpha, ocode, o1, o2 = _fast_path_layout(batch)
+        kinks = np.empty((k + 1, KINK_COLUMNS))
+        pieces = np.empty((piece_capacity(k), PIECE_COLUMNS))
+        for i in range(len(batch)):
+            m = build_pieces(W1[i], B1[i], A[i], C[i], hcode, halpha, ocode, o1, o2, kinks,
+                             pieces, np.empty(0, dtype=np.int64))
+            if m == 0:
+                continue
+            elo, ehi = core_interval(pieces, m, CORE_ROUNDS)
+            shrunk += bool(np.isfinite(elo) or np.isfinite(ehi))
+            for orbit in periodic_orbits(batch.network(i), 4).orbits:
+                for x in orbit.points:
+                    x = Fraction(int(x.p), int(x.q))  # flint fmpq -> Fraction
+                    assert (elo == -np.inf or Fraction(elo) <= x) and \
+                        (ehi == np.inf or x <= Fraction(ehi)), (name, i, elo, ehi, x)
+                    checked += 1
+    assert checked > 200 and shrunk > 100
