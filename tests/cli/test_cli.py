@@ -136,3 +136,17 @@ def test_every_subcommand_has_help(command):
 def test_top_level_help_lists_subcommands():
     code, out, _ = run(["--help"])
     assert code == 0 and "reproduce" in out and "lyapunov" in out
+
+
+def test_a_failed_block_exits_1_not_2(capsys, monkeypatch):
+    """A block whose workers kept dying is not bad input: status 1, one line naming it."""
+    from rnnchaos.errors import TaskFailedError
+    from rnnchaos.studies import montecarlo
+
+    def dying(*args, **kwargs):
+        raise TaskFailedError("paper_he-w2 networks 0..4095", "its workers kept dying")
+    monkeypatch.setattr(montecarlo, "estimate", dying)
+    from rnnchaos.cli.main import main
+    assert main(["estimate", "--preset", "paper_he", "--width", "2", "--seed", "1", "--n", "10", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "paper_he-w2 networks 0..4095" in err[0]

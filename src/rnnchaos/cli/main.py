@@ -12,9 +12,10 @@ import sys
 
 from .._lib.atomic import check_output_dir
 from .._lib.validation import check_array_budget
-from ..errors import RnnchaosError, SpecError
+from ..errors import RnnchaosError, SpecError, TaskFailedError
 from .options import (
     EXIT_BAD_INPUT,
+    EXIT_TASK_FAILED,
     GAIN_OPTION,
     MAX_GAIN,
     Parser,
@@ -346,6 +347,9 @@ def main(argv=None) -> int:
     set_quiet(getattr(args, "quiet", False))
     try:
         return args.func(args)
+    except TaskFailedError as exc:
+        print(f"rnnchaos {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_TASK_FAILED
     except RnnchaosError as exc:
         print(f"rnnchaos {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

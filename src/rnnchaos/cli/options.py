@@ -27,6 +27,9 @@ from .._lib.validation import check_real, parse_int, parse_number
 from ..errors import SpecError
 
 EXIT_BAD_INPUT = 2
+#: Exit status when the work itself failed (a block whose workers kept dying): not the
+#: user's input; what finished is saved and a rerun resumes.
+EXIT_TASK_FAILED = 1
 
 
 class Parser(argparse.ArgumentParser):

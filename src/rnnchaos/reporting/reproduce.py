@@ -143,8 +143,6 @@ FULL = Plan(table_n=10000, widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 204
             tanh_table_n=10000, tanh_wide_table_n=10000, tanh_width_n=2000)
 #: The tanh curve of the width section stops here (the ball engine's cost grows with width).
 TANH_WIDTH_MAX = 64
-#: Networks per chunk of the width sweeps (whole blocks; 10^7-network cells in 153 chunks).
-WIDTH_CHUNK = 64 * 1024
 WIDTH_CRITERIA = ("period_2", "period_3", "positive_entropy")
 
 
@@ -181,7 +179,7 @@ def run_width(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, 
         if widths:
             rows += _sweep(out, f"width_to_{top}", workers, presets=list(plan.width_rows),
                            widths=widths, gains=list(plan.width_gains), n=n, seed=seed,
-                           criteria=WIDTH_CRITERIA, chunk_size=min(WIDTH_CHUNK, n))
+                           criteria=WIDTH_CRITERIA)  # chunks sized per cell (task_size)
     tanh_widths = [k for k in plan.widths if k <= TANH_WIDTH_MAX]
     if tanh_widths and plan.tanh_width_n:  # He networks with tanh units (certified ball engine)
         rows += _sweep(out, "width_tanh", workers, presets=["paper_he"], widths=tanh_widths,
