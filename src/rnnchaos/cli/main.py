@@ -26,8 +26,6 @@ from .options import (
 
 #: Default piece limit of analyze while f is built from its layers (--max-pieces sets both).
 ANALYZE_F_PIECES = 200_000
-#: Networks sampled at once by estimate (its chunk size): the array check counts them.
-ESTIMATE_BATCH = 4096
 
 
 def preset_parameter_count(width: int, depth: int) -> int:
@@ -105,18 +103,19 @@ def _cmd_demo(args) -> int:
 
 def _cmd_estimate(args) -> int:
     from .._lib.progress import Progress, progress_callback
-    from ..studies.montecarlo import estimate
+    from ..studies.montecarlo import estimate, task_size
 
     if (args.n is None) == (args.ci_halfwidth is None):
         raise SpecError("--n", "give exactly one of --n and --ci-halfwidth")
     if args.n is not None and args.n > args.max_n:
         raise SpecError("--n", f"{args.n} exceeds --max-n {args.max_n}")
-    check_array_budget(ESTIMATE_BATCH * preset_parameter_count(args.width, args.depth),
-                       "--width", f"a batch of {ESTIMATE_BATCH} networks")
+    preset = preset_from_args(args)
+    batch = task_size(preset)  # what a worker samples and decides at once
+    check_array_budget(batch * preset_parameter_count(args.width, args.depth),
+                       "--width", f"a task of {batch} networks")
     from ..deciders.criteria import check_criteria, check_entropy_max_period
     check_criteria(args.criteria)  # estimate checks again; these fail before a cluster starts
     check_entropy_max_period(args.entropy_max_period)
-    preset = preset_from_args(args)
     if args.ci_halfwidth is not None:
         print(adaptive_plan(args.ci_halfwidth, args.max_n, args.workers), file=sys.stderr)
     with executor_from_args(args) as executor, Progress(args.n, desc="estimate") as bar:
