@@ -12,7 +12,9 @@ Measured in one run, so ratios are meaningful on a shared machine:
    point by point (:func:`notebook_loop_reference_test`), on a subset;
 3. the CLI end to end, start-up included (a subprocess, wall clock): ``rnnchaos estimate
    --preset paper_he --width 2 --n N --criteria period_2,period_3,positive_entropy
-   --workers W``, then width 64 and width 1024 with the same criteria;
+   --workers W``, then width 64 (2,000,000 networks) and width 1024 (102,400) with the same
+   criteria, each also with the rate after start-up (the wall time of a one-block run
+   subtracted);
 4. peak memory of each estimate: the proportional set size (PSS, shared pages split
    between processes) summed over the CLI process and its workers, sampled every 0.1 s
    (the summed RSS beside it counts shared libraries once per process), and with
@@ -143,7 +145,7 @@ def main() -> None:
                     help="networks of the peak-memory estimate (default: --n)")
     args = ap.parse_args()
     n2 = 200_000 if args.quick else args.n
-    sizes = {64: 20_000 if args.quick else 400_000, 1024: 1024 if args.quick else 30_720}
+    sizes = {64: 20_000 if args.quick else 2_000_000, 1024: 1024 if args.quick else 102_400}
     n_loop = 20 if args.quick else 200
     print(f"cpus: {os.cpu_count()}, workers: {args.workers}, load average: {os.getloadavg()}")
 
@@ -158,9 +160,11 @@ def main() -> None:
     print(f"estimate width 2, n {n2:,}: {r2:,.0f} networks/s wall (start-up included), "
           f"peak memory {_mib(mem2)}; {r2 / loop:,.0f}x the notebooks' loop\n    {line}")
     for width, n in sizes.items():
+        startup = 1024 / run_cli(width, 1024, args.workers)[0]  # a one-block run: start-up
         r, mem, line = run_cli(width, n, args.workers)
-        print(f"estimate width {width}, n {n:,}: {r:,.0f} networks/s wall, peak memory {_mib(mem)}"
-              f"\n    {line}")
+        steady = n / max(n / r - startup, 1e-9)
+        print(f"estimate width {width}, n {n:,}: {r:,.0f} networks/s wall ({steady:,.0f}/s after "
+              f"a start-up of {startup:.1f} s), peak memory {_mib(mem)}\n    {line}")
     if args.memory_n:
         r, mem, line = run_cli(2, args.memory_n, args.workers)
         print(f"estimate width 2, n {args.memory_n:,}: {r:,.0f} networks/s, peak memory {_mib(mem)}")
