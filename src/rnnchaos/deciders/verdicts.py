@@ -27,8 +27,9 @@ covers gradual underflow.  Every decision is a comparison of enclosures that is 
 (e.g. ``a.hi < b.lo``) or not made; comparisons are written so that NaN or overflow never
 certifies anything (a non-finite enclosure makes the network undecided).
 
-1. *Pieces of f.*  The kinks ``-b_j / w_j`` of the hidden units are sorted and certified
-   strictly increasing (ties go to the exact engine); slopes and intercepts of the
+1. *Pieces of f.*  The kinks ``-b_j / w_j`` of the hidden units are sorted (in the kernel up
+   to width 24, by numpy on packed keys beyond: the order is only a proposal) and certified
+   strictly increasing (ties and misorders go to the exact engine); slopes and intercepts of the
    hidden sum ``g`` on each interval are accumulated as enclosures; the output activation
    splits a piece where ``g`` crosses its thresholds (0 for relu, ``min_val``/``max_val``
    for hardtanh), the sign of ``g - threshold`` at the piece's ends being certified.
@@ -40,7 +41,10 @@ certifies anything (a non-finite enclosure makes the network undecided).
    and the clamps make it exact again whenever it lands in a flat piece.  It returns to
    ``c`` at step d (exactly, certified) - minimal period d - or is certified different from
    ``c`` at every step <= N, or the network is undecided.
-3. *Orbits avoiding flat pieces*, period n: depth-first enumeration of itineraries
+3. *Orbits avoiding flat pieces*, period n: only pieces meeting the *core* E take part,
+   an interval holding every periodic orbit (E <- E ∩ hull f(E) from E = R, three rounds,
+   with rigorous piece enclosures: a periodic orbit O satisfies O = f(O));
+   depth-first enumeration of itineraries
    ``P_0 .. P_{n-1}`` (closed non-flat pieces, rotated so that ``P_0`` has the least
    index: the lowest piece of the orbit's least point).  Along the way the enclosure of
    ``J_i = f^i{x in P_0 : f^j(x) in P_j, j <= i}`` is propagated forward
