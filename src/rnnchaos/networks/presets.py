@@ -79,12 +79,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._lib.jit import run_chunks
+from .._lib.validation import check_int, check_real
 from ..errors import SpecError
 from .init import Scheme, as_generator, make_scheme, sample_network
 from .model import Activation, Layer, ScalarRNN
@@ -156,15 +157,11 @@ def _check_choice(field_name: str, value: Any, choices: tuple) -> Any:
 
 
 def _check_width(width: Any) -> int:
-    if isinstance(width, bool) or not isinstance(width, Integral) or width < 1:
-        raise SpecError("width", f"must be an integer >= 1, got {width!r}")
-    return int(width)
+    return check_int(width, "width", 1)
 
 
 def _check_gain(gain: Any) -> float:
-    if isinstance(gain, bool) or not isinstance(gain, Real) or not math.isfinite(gain) or not gain > 0:
-        raise SpecError("gain", f"must be a finite number > 0, got {gain!r}")
-    return float(gain)
+    return check_real(gain, "gain", positive=True)
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .._lib.validation import check_int, check_real
 from ..errors import SpecError
 from .init import as_generator, as_scheme, make_scheme, sample_layers
 from .model import Activation, Layer, Network
@@ -234,18 +235,12 @@ class HenonMap(VectorMap):
 
 # ---------------------------------------------------------------- the RNN maps
 def _dim_arg(d: Any, field: str = "dim") -> int:
-    if isinstance(d, bool) or not isinstance(d, Integral) or d < 1:
-        raise SpecError(field, f"must be an integer >= 1, got {d!r}")
-    return int(d)
+    return check_int(d, field, 1)
 
 
 def _leak_arg(leak: Any) -> float | None:
-    if leak is None:
-        return None
-    if isinstance(leak, bool) or not isinstance(leak, Real) or not math.isfinite(leak) \
-            or not 0 < leak <= 1:
-        raise SpecError("leak", f"must be a number in (0, 1], got {leak!r}")
-    return float(leak)
+    """None (no leak) or a number in (0, 1]."""
+    return None if leak is None else check_real(leak, "leak", positive=True, hi=1.0)
 
 
 def _affine(w: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
