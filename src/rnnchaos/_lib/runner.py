@@ -145,9 +145,14 @@ class DaskExecutor(Executor):
         self._cluster = None
         if scheduler is None:
             import logging  # its shutdown chatter is not the user's business: errors only
-            self._cluster = distributed.LocalCluster(n_workers=local_workers, threads_per_worker=1,
-                                                     processes=True, dashboard_address=None,
-                                                     silence_logs=logging.ERROR)
+
+            import dask
+            # the workers' statistical profiler samples every thread each 10 ms: on cores
+            # all busy with our kernels that costs a few percent, and nobody reads it here
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self._cluster = distributed.LocalCluster(
+                    n_workers=local_workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR)
             scheduler = self._cluster
         try:
             self._client = distributed.Client(scheduler, timeout="20s")
