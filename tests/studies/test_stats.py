@@ -42,3 +42,15 @@ def test_bad_cells():
         proportion_trend([1, 2], [10, 10], [3, 3])
     with pytest.raises(SpecError):
         proportion_trend([11, 2], [10, 10], [1, 2])
+
+
+def test_normal_quantile_and_tail_equal_scipy():
+    """The stdlib quantile and the erfc tail used at start-up agree with scipy.stats.norm."""
+    from scipy.stats import norm
+
+    from rnnchaos.studies.stats import two_sided_p, two_sided_z
+    for confidence in (0.5, 0.9, 0.95, 0.99, 0.999999):
+        assert abs(two_sided_z(confidence) - norm.ppf(0.5 + confidence / 2)) < 1e-12
+    for z in (0.0, 0.5, 1.96, -3.0, 8.0, 30.0):
+        expected = 2 * norm.sf(abs(z))
+        assert abs(two_sided_p(z) - expected) <= 1e-12 * max(expected, 1e-300)
