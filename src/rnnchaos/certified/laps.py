@@ -450,7 +450,7 @@ def _crit_in(crit: CriticalPoints, y0: arb, y1: arb) -> tuple[list, bool]:
 
 
 def _next_level(bm: BallMap, net, k: int, turns: list, ends: tuple, lo: float, hi: float,
-                crit: CriticalPoints) -> list:
+                crit: CriticalPoints, max_turning: int) -> list:
     """T_{k+1} from T_k (``turns``, with balls of f^k at them) and the balls ``ends`` of
     f^k(lo), f^k(hi): the new turning points f^k(x) in C on each open lap."""
     walls = [(lo, lo, ends[0])] + [(t.lo, t.hi, t.value) for t in turns] + [(hi, hi, ends[1])]
@@ -466,8 +466,8 @@ def _next_level(bm: BallMap, net, k: int, turns: list, ends: tuple, lo: float, h
                                  "(superstable orbit or tangency)")
             if sl != sr:
                 jobs.append((left[1], right[0], 0.5 * (a + b), sl, a, b))
-    if len(turns) + len(jobs) > MAX_TURNING:
-        raise _Undecided(f"budget: more than {MAX_TURNING} turning points")
+    if len(turns) + len(jobs) > max_turning:
+        raise _Undecided(f"budget: more than {max_turning} turning points")
     guesses = _float_roots(net, k, jobs) if jobs else []
     new = []
     for (u, v, _, sl, a, b), g in zip(jobs, guesses):
@@ -497,12 +497,19 @@ def resolve_interval(net, bm: BallMap, interval_) -> tuple[float, float]:
     lo_q = lo_t if isinstance(lo_t, Fraction) else parse_number(lo_t, "interval.lo")
     hi_q = hi_t if isinstance(hi_t, Fraction) else parse_number(hi_t, "interval.hi")
     if not lo_q < hi_q:
-        raise SpecError("interval", f"need LO < HI, got [{lo_q}, {hi_q}]")
+        raise SpecError("interval", f"need LO < HI, got [{_short(lo_q)}, {_short(hi_q)}]")
     lo, hi = _inward(lo_q, True), _inward(hi_q, False)
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise SpecError("interval", f"[{lo_q}, {hi_q}] is not a usable interval of doubles "
-                        "(too narrow or too large)")
+        raise SpecError("interval", "LO and HI must round (inward) to finite doubles "
+                        "LO < HI: the interval is too large or too narrow")
     return lo, hi
+
+
+def _short(x: Fraction) -> str:
+    try:
+        return f"{float(x):.6g}"
+    except OverflowError:
+        return "-huge" if x < 0 else "huge"
 
 
 def _inward(x: Fraction, up: bool) -> float:
@@ -517,7 +524,7 @@ def _inward(x: Fraction, up: bool) -> float:
     return d
 
 
-def _count(net, steps: int, lo: float, hi: float, prec: int) -> LapCounts:
+def _count(net, steps: int, lo: float, hi: float, prec: int, max_turning: int) -> LapCounts:
     with ctx.workprec(prec):
         bm = BallMap(net)
         u, v, inv = forward_hull(bm, lo, hi, max(steps - 1, 1))
@@ -532,7 +539,7 @@ def _count(net, steps: int, lo: float, hi: float, prec: int) -> LapCounts:
         ends = (arb(lo), arb(hi))
         for k in range(steps):
             try:
-                turns = _next_level(bm, net, k, turns, ends, lo, hi, crit)
+                turns = _next_level(bm, net, k, turns, ends, lo, hi, crit, max_turning)
             except _Undecided as exc:
                 out.undecided_from, out.reason = k + 1, str(exc)
                 break
@@ -541,8 +548,11 @@ def _count(net, steps: int, lo: float, hi: float, prec: int) -> LapCounts:
     return out
 
 
-def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC) -> LapCounts:
-    """Certified laps of f^t on ``interval_`` (default J), t = 1..steps (module docstring).
+def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC,
+                   max_turning: int = MAX_TURNING) -> LapCounts:
+    """Certified laps of f^t on ``interval_`` (default J), t = 1..steps (module docstring);
+    a step whose f^t would have more than ``max_turning`` turning points is undecided
+    ('budget').
 
     >>> from rnnchaos.networks.model import ScalarRNN
     >>> f = ScalarRNN.from_dict({"layers": [{"weight": [[0.5]], "bias": [0.2],
@@ -553,9 +563,9 @@ def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC) -> LapC
     steps = check_int(steps, "steps", 1, MAX_STEPS)
     with ctx.workprec(prec):
         lo, hi = resolve_interval(net, BallMap(net), interval_)
-    out = _count(net, steps, lo, hi, prec)
+    out = _count(net, steps, lo, hi, prec, max_turning)
     if out.undecided_from is not None and prec < RETRY_PREC and "budget" not in out.reason:
-        again = _count(net, steps, lo, hi, RETRY_PREC)
+        again = _count(net, steps, lo, hi, RETRY_PREC, max_turning)
         if len(again.decided) > len(out.decided):
             out = again
     if out.forward_invariant:
