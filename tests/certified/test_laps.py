@@ -10,8 +10,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from rnnchaos.certified.laps import certified_laps, critical_points
 from rnnchaos.certified.enclosures import BallMap
+from rnnchaos.certified.laps import certified_laps, critical_points
 from rnnchaos.networks.model import ScalarRNN
 
 #: B of the full-branch bump A = 5, c = 1: f(0) = T, f(T) = p = f(p) (50-digit root, rounded)
