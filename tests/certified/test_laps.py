@@ -125,12 +125,22 @@ def test_monotone_tanh_map_has_one_lap():
     assert rc.laps == [1] * 6 and rc.critical_points == 0
 
 
-@pytest.mark.parametrize("seed", [4, 8, 30])
-def test_random_tanh_networks_match_the_oracle(seed):
-    spec = random_tanh(seed)
-    rc = certified_laps(ScalarRNN.from_dict(spec), 5)
+@pytest.mark.parametrize("seed, width, steps", [(4, 3, 5), (8, 3, 5), (30, 3, 5), (2, 8, 4)])
+def test_random_tanh_networks_match_the_oracle(seed, width, steps):
+    spec = random_tanh(seed, width)
+    rc = certified_laps(ScalarRNN.from_dict(spec), steps)
     assert rc.undecided_from is None, rc.reason
-    assert rc.laps == oracle_laps(spec, rc.lo, rc.hi, 5)
+    assert rc.laps == oracle_laps(spec, rc.lo, rc.hi, steps)
+
+
+def test_saturated_wide_network_keeps_its_hull_bounded():
+    # paper_he, width 64, tanh, gain 4 (a tanh output: f(R) inside [-1, 1]); loose cell
+    # enclosures once inflated the hull of the images to -1e6 and left every step undecided
+    from rnnchaos.networks.presets import build_preset, sample_preset
+    net = sample_preset(build_preset("paper_he", 64, activation="tanh", gain=4.0), 7, 2)
+    rc = certified_laps(net, 4)
+    assert rc.laps == [6, 16, 32, 57]  # the width-64 oracle scan agrees (about 40 s, not run here)
+    assert rc.forward_invariant and -1.01 < rc.lo < rc.hi < 1.01
 
 
 def test_relu_kinks_that_are_not_turning_points_are_harmless():

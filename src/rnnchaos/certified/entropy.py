@@ -53,9 +53,9 @@ from flint import arb, ctx
 from .._lib.arb import round_up
 from ..exact.entropy import bgmy_bound
 from ..exact.periodic import is_power_of_two, sharkovsky_key
-from .enclosures import BallMap, interval, range_of_line
-from .invariant import SmoothInvariant, outward_ball
-from .laps import HULL_ROUNDS, certified_laps, image_enclosure
+from .enclosures import BallMap, interval
+from .invariant import SmoothInvariant
+from .laps import HULL_ROUNDS, certified_laps, clamped_image, range_bounds
 from .periodic import PREC, YES, certified_orbits, monotonicity
 
 LIP_CELLS = 64
@@ -70,15 +70,15 @@ def invariant_hull(bm: BallMap, inv: SmoothInvariant) -> tuple[float, float, str
     """(lo, hi, how): a compact interval K containing J with f(K) inside K, proven
     (module docstring); ``how`` is 'J' (f(J) inside J), 'hull' or 'range'."""
     lo, hi = inv.lo, inv.hi
+    rng = range_bounds(bm)
     for i in range(HULL_ROUNDS):
-        a, b = image_enclosure(bm, lo, hi)
+        a, b = clamped_image(bm, lo, hi, rng)
         if not (math.isfinite(a) and math.isfinite(b)):
             break
         if lo <= a and b <= hi:
             return lo, hi, "J" if i == 0 else "hull"
         lo, hi = min(lo, a), max(hi, b)
-    r_lo, r_hi = range_of_line(bm)  # bounded, since J exists
-    return min(inv.lo, outward_ball(r_lo, False)), max(inv.hi, outward_ball(r_hi, True)), "range"
+    return min(inv.lo, rng[0]), max(inv.hi, rng[1]), "range"  # bounded, since J exists
 
 
 def lap_bound(laps: list) -> tuple[float, int] | None:

@@ -73,7 +73,7 @@ from flint import arb, ctx
 
 from .._lib.validation import check_int, parse_number
 from ..errors import SpecError
-from .enclosures import BallMap, interval
+from .enclosures import BallMap, interval, range_of_line
 from .invariant import outward_ball, smooth_invariant
 
 PREC = 64
@@ -192,14 +192,30 @@ def image_enclosure(bm: BallMap, lo: float, hi: float, cells: int = IMAGE_CELLS)
     return u, v
 
 
+def range_bounds(bm: BallMap) -> tuple[float, float]:
+    """Doubles (or +-inf) enclosing f(R) (:func:`~rnnchaos.certified.enclosures.range_of_line`)."""
+    lo, hi = range_of_line(bm)
+    return (-math.inf if isinstance(lo, float) else outward_ball(lo, False),
+            math.inf if isinstance(hi, float) else outward_ball(hi, True))
+
+
+def clamped_image(bm: BallMap, lo: float, hi: float, rng: tuple[float, float]) -> tuple[float, float]:
+    """:func:`image_enclosure` met with the enclosure ``rng`` of f(R): both hold f([lo, hi]);
+    the meet keeps a loose cell enclosure (a wide box through a saturated tanh) from
+    inflating the hulls below."""
+    a, b = image_enclosure(bm, lo, hi)
+    return max(a, rng[0]), min(b, rng[1])
+
+
 def forward_hull(bm: BallMap, lo: float, hi: float, steps: int) -> tuple[float, float, bool]:
     """(u, v, invariant): [u, v] holds f^k([lo, hi]) for k = 0..steps (K_0 = [lo, hi],
     K_{k+1} = hull(K_k, f(K_k)), stopped early once f(K_k) is inside K_k, after which
     every later K is K_k); ``invariant``: f([lo, hi]) is proven inside [lo, hi]."""
     u, v = lo, hi
     invariant = False
+    rng = range_bounds(bm)
     for k in range(steps):
-        a, b = image_enclosure(bm, u, v)
+        a, b = clamped_image(bm, u, v, rng)
         if not (math.isfinite(a) and math.isfinite(b)):
             return a, b, False
         if u <= a and b <= v:
@@ -575,4 +591,5 @@ def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC,
 
 
 __all__ = ["certified_laps", "critical_points", "curvature", "forward_hull", "image_enclosure",
+           "clamped_image", "range_bounds",
            "resolve_interval", "CriticalPoints", "LapCounts", "MAX_STEPS", "MAX_TURNING"]
