@@ -22,8 +22,9 @@ Upper bound, the smallest of three rigorous arguments (``upper_evidence`` says w
   f(Lambda_J) is inside Lambda_J, and Lambda_J is inside J, hence inside K; so f|Lambda_J
   is the restriction of the continuous self-map f|K of the compact interval K to a closed
   invariant subset, and h = h_top(f|Lambda_J) <= h_top(f|K) (entropy does not increase
-  on closed invariant subsets).  The lap counts are certified with the turning points of
-  f on K isolated, so f|K is piecewise monotone, and by Misiurewicz-Szlenk
+  on closed invariant subsets).  Any certified count needs every turning point of f on K
+  isolated (the image of the one lap of f^0, K itself, must avoid every unresolved box of
+  the search), so f|K is piecewise monotone, and by Misiurewicz-Szlenk
   h_top(f|K) = lim (1/n) log ell((f|K)^n).  Laps are submultiplicative,
   ell(u o v) <= ell(u) ell(v) for piecewise monotone u, v: K -> K, so log ell(f^n) is
   subadditive and (Fekete) the limit is the infimum over n.  Because f(K) is inside K,
@@ -39,7 +40,7 @@ Upper bound, the smallest of three rigorous arguments (``upper_evidence`` says w
   <= sup_J |f'| (mean-value lemma, Lambda_J inside J).
 
 Construction of K (:func:`invariant_hull`): K_0 = J, K_{i+1} = hull(K_i, an enclosure of
-f(K_i)), until f(K_i) is proven inside K_i (a few rounds); failing that,
+f(K_i) met with E_1), until f(K_i) is proven inside K_i (a few rounds); failing that,
 K = hull(J, E_1) with E_1 an enclosure of f(R) (:func:`~rnnchaos.certified.enclosures.range_of_line`),
 forward invariant since f(K) is inside f(R), inside E_1.
 """
