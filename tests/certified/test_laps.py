@@ -78,20 +78,22 @@ def mp_sign_of_iterate_slope(spec, x, t):
 
 def oracle_laps(spec, lo, hi, steps):
     """Laps of f^t on [lo, hi], t = 1..steps: sign changes of (f^t)' on a dense grid, each
-    confirmed at 50 digits (a float sign change that mpmath does not confirm fails)."""
+    confirmed at 50 digits (a float sign change that mpmath does not confirm fails).  Grid
+    points where the float derivative is exactly 0 (a relu kink hit exactly) are skipped."""
     xs = np.linspace(lo, hi, SCAN_POINTS)
     y, d = xs.copy(), np.ones_like(xs)
     out = []
     for t in range(1, steps + 1):
         y, dy = float_value_slope(spec, y)
         d = d * dy
-        s = np.sign(d)
+        keep = np.nonzero(d != 0)[0]
+        assert keep.size > SCAN_POINTS // 2
+        s = np.sign(d[keep])
         cells = np.nonzero(s[:-1] * s[1:] < 0)[0]
-        assert not np.any(s == 0)
         for i in cells:
-            a = mp_sign_of_iterate_slope(spec, float(xs[i]), t)
-            b = mp_sign_of_iterate_slope(spec, float(xs[i + 1]), t)
-            assert a * b < 0, (t, xs[i])
+            a = mp_sign_of_iterate_slope(spec, float(xs[keep[i]]), t)
+            b = mp_sign_of_iterate_slope(spec, float(xs[keep[i + 1]]), t)
+            assert a * b < 0, (t, xs[keep[i]])
         out.append(len(cells) + 1)
     return out
 
@@ -161,12 +163,47 @@ def test_critical_points_of_the_bump_are_simple_and_complete():
     assert a <= 0.0 <= b and b - a < 1e-10  # the bump peaks at 0
 
 
-def test_a_turning_point_at_a_kink_is_left_undecided():
-    # f(x) = tanh(1 - 2 relu(x) - 2 relu(-x)) = tanh(1 - 2|x|): its turning point is a kink
+def test_a_turning_point_at_a_first_layer_kink():
+    # f(x) = tanh(1 - 2 relu(x) - 2 relu(-x)) = tanh(1 - 2|x|): two units kink at exactly 0
     spec = {"layers": [{"weight": [[1.0], [-1.0]], "bias": [0.0, 0.0], "activation": "relu"},
                        {"weight": [[-2.0, -2.0]], "bias": [1.0], "activation": "tanh"}]}
-    rc = certified_laps(ScalarRNN.from_dict(spec), 3, ("-0.3", "0.7"))
-    assert rc.laps == [None, None, None] and rc.undecided_from == 1 and rc.reason
+    rc = certified_laps(ScalarRNN.from_dict(spec), 5, ("-0.3", "0.7"))
+    assert rc.undecided_from is None and rc.critical_points == 1
+    assert rc.laps == oracle_laps(spec, rc.lo, rc.hi, 5)
+
+
+@pytest.mark.parametrize("c", [0.0, 1.0])
+def test_a_turning_point_at_a_deeper_kink(c):
+    # 6 relu(bump(x) - 0.5) - 2 (tanh(x + 1/2) + tanh(x - 1/2)) + c: f' flips sign where the
+    # second-layer relu switches on (its preactivation crosses 0 with a nonzero slope)
+    spec = {"layers": [{"weight": [[1.0], [1.0]], "bias": [0.5, -0.5], "activation": "tanh"},
+                       {"weight": [[1.0, -1.0], [1.0, 1.0]], "bias": [-0.5, 2.0],
+                        "activation": "relu"},
+                       {"weight": [[6.0, -2.0]], "bias": [c]}]}
+    rc = certified_laps(ScalarRNN.from_dict(spec), 5)
+    assert rc.undecided_from is None and rc.laps[-1] > 20
+    assert rc.laps == oracle_laps(spec, rc.lo, rc.hi, 5)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_random_relu_tanh_networks_match_the_oracle(seed):
+    rng = np.random.default_rng(seed)
+    spec = {"layers": [{"weight": rng.normal(0, 2, (4, 1)).tolist(),
+                        "bias": rng.normal(0, 1, 4).tolist(), "activation": "relu"},
+                       {"weight": rng.normal(0, 1.5, (3, 4)).tolist(),
+                        "bias": rng.normal(0, 1, 3).tolist(), "activation": "tanh"},
+                       {"weight": rng.normal(0, 2, (1, 3)).tolist(), "bias": [0.0]}]}
+    rc = certified_laps(ScalarRNN.from_dict(spec), 5)
+    assert rc.undecided_from is None and rc.laps[-1] >= 32
+    assert rc.laps == oracle_laps(spec, rc.lo, rc.hi, 5)
+
+
+def test_a_plateau_is_left_undecided():
+    # tanh(1 - 2 relu(x - 0.2) - 2 relu(-x - 0.2)) is constant on [-0.2, 0.2]: not counted
+    spec = {"layers": [{"weight": [[1.0], [-1.0]], "bias": [-0.2, -0.2], "activation": "relu"},
+                       {"weight": [[-2.0, -2.0]], "bias": [1.0], "activation": "tanh"}]}
+    rc = certified_laps(ScalarRNN.from_dict(spec), 3, ("-1", "1"))
+    assert rc.laps == [None] * 3 and rc.undecided_from == 1 and "flat" in rc.reason
 
 
 def test_superstable_orbit_is_not_guessed():

@@ -22,6 +22,19 @@ second-order forward mode in ball arithmetic).  A box X = [a, b] is
   exactly one zero c in X and changes sign there; f is strictly monotone on [a, c] and
   on [c, b] with opposite senses, and c is the one turning point of f in X.  (Both
   signs equal: f' keeps that strict sign on X, a monotone box.)
+* a *turning box* at a kink: the f'' enclosure is unbounded because piecewise-linear
+  units may cross their kinks in X (:func:`jet` lists them).  Either one such unit, whose
+  preactivation z is C^1 and strictly monotone on X (dz of one strict sign) with
+  z - kink of strictly opposite signs at a and b, so it crosses its kink at exactly one
+  point kappa; or several, all in the first layer (z = w x + b, exact), whose crossing
+  points are one and the same rational kappa in (a, b) (relu(x) and relu(-x)).  Let f_A
+  (f_B) be f with those units replaced by their affine pieces on the side of a (of b):
+  smooth on X, f = f_A on [a, kappa] and f = f_B on [kappa, b].  If the f_A' and f_B'
+  enclosures over X have strictly opposite signs, kappa is the one turning point of f in
+  X (same signs: a monotone box).
+* *flat* when the f' enclosure is exactly 0 (every unit before the output saturated or
+  off): f is constant on X.  Plateaus are not counted (the laps of maps with plateaus
+  need intervals of turning points); such a box is unresolved ('flat').
 * otherwise split at an off-centre point; a box narrower than a relative 2^-44 is
   *unresolved* ('kink' where the f'' enclosure is unbounded, 'tangency' otherwise).
 
@@ -85,6 +98,8 @@ MAX_TURNING = 20_000
 CRIT_MAX_BOXES = 4000
 SPLIT = 0.4921875  # off-centre split, as in roots.py: a round point is never a box end
 IMAGE_CELLS = 32
+REASONS = ("flat: f' = 0 on a box (a plateau; not counted); kink: a relu/hardtanh kink "
+           "not proven a single turning point; tangency: f' and f'' may both vanish; budget")
 HULL_ROUNDS = 8
 
 
@@ -142,10 +157,74 @@ def _linear(W, hs):
     return _affine(W, [arb(0)] * len(W), hs)
 
 
+@dataclass(frozen=True)
+class Kink:
+    """Unit ``unit`` of layer ``layer`` (piecewise linear) whose preactivation may cross the
+    activation's kink ``at`` (0 for relu, min_val or max_val for hardtanh) on a box; ``dz``
+    encloses the derivative of that preactivation over the box."""
+
+    layer: int
+    unit: int
+    at: float
+    dz: arb
+
+
+def _kinks_in(name: str, params: dict, z: arb) -> list[float]:
+    """The kinks of the activation that the ball z of preactivations may contain."""
+    if name in ("relu", "leaky_relu"):
+        ks = [0.0]
+    elif name == "hardtanh":
+        ks = [float(params["min_val"]), float(params["max_val"])]
+    else:
+        return []
+    return [k for k in ks if not (z > k or z < k)]
+
+
+def _piece(name: str, params: dict, at: float, side: int, z: arb, dz: arb, d2z: arb):
+    """The unit as its affine piece on ``side`` of the kink ``at`` (-1 below, +1 above):
+    (value, first, second derivative) of that affine function of z."""
+    if name in ("relu", "leaky_relu"):
+        if side > 0:
+            return z, dz, d2z
+        s = arb(0) if name == "relu" else arb(params["negative_slope"])
+        return s * z, s * dz, s * d2z
+    lo, hi = float(params["min_val"]), float(params["max_val"])
+    if (at == lo and side < 0) or (at == hi and side > 0):
+        return arb(at), arb(0), arb(0)
+    return z, dz, d2z
+
+
+def jet(bm: BallMap, x: arb, override: dict | None = None):
+    """(V, D, D2, kinks) over the ball X: balls containing f(X), f'(X) and, when ``kinks``
+    is empty, f''(X) (D2 is None otherwise); ``kinks`` lists the piecewise-linear units
+    whose kink may lie in X (:class:`Kink`).  Second-order forward mode: z = W h + b,
+    z' = W h', z'' = W h''; a = act(z), a' = act'(z) z', a'' = act''(z) z'^2 + act'(z) z''.
+    ``override`` maps (layer, unit) to (kink, side): that unit is replaced by its affine
+    piece on that side of the kink (a smooth map that agrees with f where the unit's
+    preactivation is on that side)."""
+    h, dh, d2h = [x], [arb(1)], [arb(0)]
+    kinks: list[Kink] = []
+    for li, (W, B, name, params) in enumerate(bm.layers):
+        zs, dzs, d2zs = _affine(W, B, h), _linear(W, dh), _linear(W, d2h)
+        triples = []
+        for j, (z, dz, d2z) in enumerate(zip(zs, dzs, d2zs)):
+            if override and (li, j) in override:
+                at, side = override[(li, j)]
+                triples.append(_piece(name, params, at, side, z, dz, d2z))
+                continue
+            ks = _kinks_in(name, params, z)
+            kinks.extend(Kink(li, j, k, dz) for k in ks)
+            v, d1, d2 = _act2(name, params, z, dz, d2z)
+            triples.append((v, d1, arb(0) if d2 is None else d2))  # d2 unused once kinked
+        h = [t[0] for t in triples]
+        dh = [t[1] for t in triples]
+        d2h = [t[2] for t in triples]
+    return h[0], dh[0], (None if kinks else d2h[0]), kinks
+
+
 def curvature(bm: BallMap, x: arb):
     """(V, D, D2): balls containing f(X), f'(X) and f''(X) for the ball X, D2 None when a
-    kink of a piecewise-linear unit may lie in X (second-order forward mode: z = W h + b,
-    z' = W h', z'' = W h''; a = act(z), a' = act'(z) z', a'' = act''(z) z'^2 + act'(z) z'').
+    kink of a piecewise-linear unit may lie in X (:func:`jet`).
 
     >>> from rnnchaos.networks.model import ScalarRNN
     >>> f = ScalarRNN.from_dict({"layers": [{"weight": [[1.0]], "bias": [0.0],
@@ -153,17 +232,73 @@ def curvature(bm: BallMap, x: arb):
     >>> v, d, d2 = curvature(BallMap(f), arb(0.5)); bool(d2 < 0)
     True
     """
-    h, dh, d2h = [x], [arb(1)], [arb(0)]
-    for W, B, name, params in bm.layers:
-        zs, dzs, d2zs = _affine(W, B, h), _linear(W, dh), _linear(W, d2h)
-        triples = [_act2(name, params, z, dz, d2z) for z, dz, d2z in zip(zs, dzs, d2zs)]
-        h = [t[0] for t in triples]
-        dh = [t[1] for t in triples]
-        if any(t[2] is None for t in triples):  # a kink may lie in the box: no f''
-            v, d = bm.value_slope(x)
-            return v, d, None
-        d2h = [t[2] for t in triples]
-    return h[0], dh[0], d2h[0]
+    v, d, d2, _ = jet(bm, x)
+    return v, d, d2
+
+
+def _preactivation(bm: BallMap, x: arb, layer: int, unit: int) -> arb:
+    h = [x]
+    for li, (W, B, name, params) in enumerate(bm.layers):
+        zs = _affine(W, B, h)
+        if li == layer:
+            return zs[unit]
+        h = [_act2(name, params, z, arb(0), arb(0))[0] for z in zs]
+    raise IndexError(layer)
+
+
+def _first_layer_kink(bm: BallMap, k: Kink) -> Fraction | None:
+    """The exact point where the first-layer unit's preactivation w x + b equals its kink."""
+    w = Fraction(float(bm.net.layers[0].weight[k.unit][0]))
+    b = Fraction(float(bm.net.layers[0].bias[k.unit]))
+    return None if w == 0 else (Fraction(k.at) - b) / w
+
+
+def _kink_sides(bm: BallMap, a: float, b: float, kinks: list) -> dict | None:
+    """{(layer, unit): (kink, side at a)} when the units of ``kinks`` provably cross their
+    kinks at one and the same point kappa of (a, b), each exactly once, or None.
+
+    One unit: its preactivation z is C^1 on [a, b] (no other unit kinks there), strictly
+    monotone (dz of one strict sign) and z - kink has strictly opposite signs at a and b.
+    Several: all in the first layer (z = w x + b exactly), with one exact rational crossing
+    point kappa, a < kappa < b (relu(x) and relu(-x), say)."""
+    if len(kinks) == 1:
+        k = kinks[0]
+        if not (k.dz > 0 or k.dz < 0):
+            return None
+        sa = _strict_sign(_preactivation(bm, arb(a), k.layer, k.unit) - k.at)
+        sb = _strict_sign(_preactivation(bm, arb(b), k.layer, k.unit) - k.at)
+        return {(k.layer, k.unit): (k.at, sa)} if sa and sb and sa != sb else None
+    if any(k.layer != 0 for k in kinks):
+        return None
+    points = {_first_layer_kink(bm, k) for k in kinks}
+    if len(points) != 1 or None in points:
+        return None
+    kappa = points.pop()
+    if not Fraction(a) < kappa < Fraction(b):
+        return None
+    sides = {}
+    for k in kinks:
+        w = float(bm.net.layers[0].weight[k.unit][0])
+        sides[(0, k.unit)] = (k.at, -1 if w > 0 else 1)  # z - kink = w (x - kappa), x < kappa
+    return sides
+
+
+def _kink_box(bm: BallMap, a: float, b: float, kinks: list):
+    """('turn', None) / ('mono', s) / None for a box [a, b] holding kinks (module docstring):
+    f_A, f_B = f with the kinked units replaced by their pieces on the a side and on the b
+    side; f = f_A on [a, kappa] and f = f_B on [kappa, b]."""
+    sides = _kink_sides(bm, a, b, kinks)
+    if sides is None:
+        return None
+    box = interval(a, b)
+    _, d_a, _, k_a = jet(bm, box, sides)
+    _, d_b, _, k_b = jet(bm, box, {u: (at, -side) for u, (at, side) in sides.items()})
+    if k_a or k_b:
+        return None
+    s_a, s_b = _strict_sign(d_a), _strict_sign(d_b)
+    if s_a and s_b:
+        return ("turn", None) if s_a != s_b else ("mono", s_a)
+    return None
 
 
 # ---------------------------------------------------------------- images and hulls
@@ -252,14 +387,18 @@ def _slope_sign_at(bm: BallMap, x: float) -> int:
 
 
 def _classify_box(bm: BallMap, a: float, b: float):
-    """('mono', sign) / ('turn', None) / ('split', reason) for the box [a, b]."""
+    """('mono', sign) / ('turn', None) / ('flat', 'flat') / ('split', reason) for the box
+    [a, b]."""
     _, d = bm.value_slope(interval(a, b))
     s = _strict_sign(d)
     if s:
         return "mono", s
-    _, _, d2 = curvature(bm, interval(a, b))
+    if d.is_zero():  # f' = 0 on the whole box: a plateau (every unit before it saturated/off)
+        return "flat", "flat"
+    _, _, d2, kinks = jet(bm, interval(a, b))
     if d2 is None:
-        return "split", "kink"
+        found = _kink_box(bm, a, b, kinks)
+        return found if found is not None else ("split", "kink")
     if d2 > 0 or d2 < 0:
         sa, sb = _slope_sign_at(bm, a), _slope_sign_at(bm, b)
         if sa and sb:
@@ -309,6 +448,9 @@ def critical_points(bm: BallMap, lo: float, hi: float, *, max_boxes: int = CRIT_
             pieces.extend((u, v, "unresolved", "budget") for u, v in stack)
             break
         kind, info = _classify_box(bm, a, b)
+        if kind == "flat":  # laps of maps with plateaus are not counted here
+            pieces.append((a, b, "unresolved", info))
+            continue
         if kind != "split":
             pieces.append((a, b, kind, info))
             continue
@@ -455,14 +597,17 @@ def _bracket(bm: BallMap, k: int, u: float, v: float, a: float, b: float, sl: in
     return p, q
 
 
-def _crit_in(crit: CriticalPoints, y0: arb, y1: arb) -> tuple[list, bool]:
-    """Turning boxes of f that may lie in the hull of y0, y1; and whether an unresolved
-    box of the search meets it (or the hull leaves the searched interval)."""
+def _crit_in(crit: CriticalPoints, y0: arb, y1: arb) -> tuple[list, str]:
+    """Turning boxes of f that may lie in the hull of y0, y1; and why that hull is not
+    fully searched ('' when it is): the reasons of the unresolved boxes that meet it, or
+    'outside' when it leaves the searched interval."""
     h = y0.union(y1)
     lo, hi = outward_ball(h, False), outward_ball(h, True)
     near = [(a, b) for a, b in crit.boxes if not (b < lo or a > hi)]
-    bad = lo < crit.lo or hi > crit.hi or any(not (v < lo or u > hi) for u, v, _ in crit.unresolved)
-    return near, bad
+    bad = sorted({r for u, v, r in crit.unresolved if not (v < lo or u > hi)})
+    if lo < crit.lo or hi > crit.hi:
+        bad.append("outside")
+    return near, ", ".join(bad)
 
 
 def _next_level(bm: BallMap, net, k: int, turns: list, ends: tuple, lo: float, hi: float,
@@ -474,7 +619,8 @@ def _next_level(bm: BallMap, net, k: int, turns: list, ends: tuple, lo: float, h
     for left, right in zip(walls, walls[1:]):
         near, bad = _crit_in(crit, left[2], right[2])
         if bad:
-            raise _Undecided("critical points of f not isolated on the image of a lap")
+            raise _Undecided(f"turning points of f not isolated on the image of a lap of "
+                             f"f^{k} ({bad})")
         for a, b in near:
             sl, sr = _side(left[2], a, b), _side(right[2], a, b)
             if sl == 0 or sr == 0:
@@ -584,12 +730,14 @@ def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC,
         again = _count(net, steps, lo, hi, RETRY_PREC, max_turning)
         if len(again.decided) > len(out.decided):
             out = again
+    if out.undecided_from is not None and out.reason.startswith("turning points"):
+        out.notes.append(f"reasons: {REASONS}")
     if out.forward_invariant:
         out.notes.append("f maps the interval into itself (proven): these are the laps of the "
                          "self-map f|I")
     return out
 
 
-__all__ = ["certified_laps", "critical_points", "curvature", "forward_hull", "image_enclosure",
+__all__ = ["certified_laps", "critical_points", "curvature", "jet", "Kink", "forward_hull", "image_enclosure",
            "clamped_image", "range_bounds",
            "resolve_interval", "CriticalPoints", "LapCounts", "MAX_STEPS", "MAX_TURNING"]
