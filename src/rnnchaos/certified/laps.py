@@ -82,7 +82,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from flint import arb, ctx
+from flint import arb, arb_mat, ctx
 
 from .._lib.validation import check_int, parse_number
 from ..errors import SpecError
@@ -157,6 +157,21 @@ def _linear(W, hs):
     return _affine(W, [arb(0)] * len(W), hs)
 
 
+def _layer_affine(bm: BallMap, li: int, h: list, dh: list, d2h: list):
+    """(z, z', z'') of layer li: wide layers as arb_mat products (the same ball semantics
+    as the loops, in C), narrow ones as loops."""
+    W, B, _, _ = bm.layers[li]
+    mats = bm.mats[li]
+    if mats is None:
+        return _affine(W, B, h), _linear(W, dh), _linear(W, d2h)
+    Wm, Bm, _ = mats
+    if len(h) == 1:
+        return ((Wm * h[0] + Bm).entries(), (Wm * dh[0]).entries(), (Wm * d2h[0]).entries())
+    def col(v):
+        return arb_mat(len(v), 1, v)
+    return ((Wm * col(h) + Bm).entries(), (Wm * col(dh)).entries(), (Wm * col(d2h)).entries())
+
+
 @dataclass(frozen=True)
 class Kink:
     """Unit ``unit`` of layer ``layer`` (piecewise linear) whose preactivation may cross the
@@ -205,7 +220,7 @@ def jet(bm: BallMap, x: arb, override: dict | None = None):
     h, dh, d2h = [x], [arb(1)], [arb(0)]
     kinks: list[Kink] = []
     for li, (W, B, name, params) in enumerate(bm.layers):
-        zs, dzs, d2zs = _affine(W, B, h), _linear(W, dh), _linear(W, d2h)
+        zs, dzs, d2zs = _layer_affine(bm, li, h, dh, d2h)
         triples = []
         for j, (z, dz, d2z) in enumerate(zip(zs, dzs, d2zs)):
             if override and (li, j) in override:
@@ -642,7 +657,7 @@ def _next_level(bm: BallMap, net, k: int, turns: list, ends: tuple, lo: float, h
     return out
 
 
-def resolve_interval(net, bm: BallMap, interval_) -> tuple[float, float]:
+def counting_interval(bm: BallMap, interval_) -> tuple[float, float]:
     """Double ends (lo, hi) of the counting interval: the user's (numbers or exact
     strings; an end that is not a double is rounded inward, and the interval must
     stay non-empty) or J."""
@@ -724,7 +739,7 @@ def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC,
     """
     steps = check_int(steps, "steps", 1, MAX_STEPS)
     with ctx.workprec(prec):
-        lo, hi = resolve_interval(net, BallMap(net), interval_)
+        lo, hi = counting_interval(BallMap(net), interval_)
     out = _count(net, steps, lo, hi, prec, max_turning)
     if out.undecided_from is not None and prec < RETRY_PREC and "budget" not in out.reason:
         again = _count(net, steps, lo, hi, RETRY_PREC, max_turning)
@@ -740,4 +755,4 @@ def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC,
 
 __all__ = ["certified_laps", "critical_points", "curvature", "jet", "Kink", "forward_hull", "image_enclosure",
            "clamped_image", "range_bounds",
-           "resolve_interval", "CriticalPoints", "LapCounts", "MAX_STEPS", "MAX_TURNING"]
+           "counting_interval", "CriticalPoints", "LapCounts", "MAX_STEPS", "MAX_TURNING"]
