@@ -587,14 +587,14 @@ def _bracket(bm: BallMap, k: int, u: float, v: float, a: float, b: float, sl: in
         scale = max(1.0, abs(guess))
         for e in (-40, -30, -20, -10):
             d = scale * 2.0 ** e
-            lo, hi = max(p, guess - d), min(q, guess + d)
-            slo = _side(_ball_iter(bm, lo, k), a, b) if lo > p else sl
-            shi = _side(_ball_iter(bm, hi, k), a, b) if hi < q else -sl
-            if slo == sl:
-                p = lo
-            if shi == -sl:
-                q = hi
-            if slo == sl and shi == -sl:
+            for x in (guess - d, guess + d):
+                if p < x < q:
+                    sx = _side(_ball_iter(bm, x, k), a, b)
+                    if sx == sl:
+                        p = x
+                    elif sx == -sl:
+                        q = x
+            if q - p <= 2 * d:
                 return p, q
     for _ in range(80):  # ball bisection: the fallback
         if q - p <= 2.0 ** -40 * max(1.0, abs(p), abs(q)):
