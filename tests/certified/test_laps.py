@@ -207,7 +207,26 @@ def test_a_plateau_is_left_undecided():
 
 
 def test_superstable_orbit_is_not_guessed():
-    # f(x) = 1 - 2 tanh(x)^2-like bump with f(0) = 0 exactly: the critical point is fixed
-    spec = bump(1.0, 1.0)
+    # f(x) = tanh(-2 relu(x) - 2 relu(-x)) = -tanh(2|x|): the turning point 0 is fixed,
+    # f(0) = 0 exactly, so whether f^2 turns near 0 cannot be settled by enclosures
+    spec = {"layers": [{"weight": [[1.0], [-1.0]], "bias": [0.0, 0.0], "activation": "relu"},
+                       {"weight": [[-2.0, -2.0]], "bias": [0.0], "activation": "tanh"}]}
     rc = certified_laps(ScalarRNN.from_dict(spec), 3, ("-1", "1"))
-    assert rc.laps[0] == 2 and rc.undecided_from == 2
+    assert rc.laps == [2, None, None] and rc.undecided_from == 2
+    assert "critical point" in rc.reason
+
+
+def test_clustered_turning_points_are_each_confirmed_at_50_digits():
+    # paper_he, width 2, tanh, gain 3: from t = 6 on, turning points of f^t cluster within
+    # ~1e-9 (finer than any dense scan); each certified box must hold a sign change of
+    # (f^t)' at 50 digits, the boxes are disjoint, and a dense scan sees no more of them
+    from rnnchaos.networks.presets import build_preset, sample_preset
+    net = sample_preset(build_preset("paper_he", 2, activation="tanh", gain=3.0), 7, 1)
+    spec = net.to_dict()
+    rc = certified_laps(net, 8)
+    assert rc.laps == [3, 6, 9, 12, 15, 18, 21, 24]
+    boxes = rc.turning_boxes
+    assert len(boxes) == 23 and all(b1 < a2 for (_, b1), (a2, _) in zip(boxes, boxes[1:]))
+    for a, b in boxes:
+        assert mp_sign_of_iterate_slope(spec, a, 8) * mp_sign_of_iterate_slope(spec, b, 8) < 0
+    assert oracle_laps(spec, rc.lo, rc.hi, 8)[-1] <= rc.laps[-1]

@@ -88,11 +88,10 @@ def test_regions_of_a_smooth_map(capsys, tmp_path):
 
 
 def test_regions_of_a_smooth_map_states_undecided_steps(capsys, tmp_path):
-    path = tmp_path / "superstable.json"  # f(0) = 0 at the critical point 0
-    s = 1.0 / (2 * math.tanh(1.0))
+    path = tmp_path / "superstable.json"  # -tanh(2|x|): f(0) = 0 at the turning point 0
     path.write_text(json.dumps({"layers": [
-        {"weight": [[1.0], [1.0]], "bias": [1.0, -1.0], "activation": "tanh"},
-        {"weight": [[s, -s]], "bias": [-1.0]}]}))
+        {"weight": [[1.0], [-1.0]], "bias": [0.0, 0.0], "activation": "relu"},
+        {"weight": [[-2.0, -2.0]], "bias": [0.0], "activation": "tanh"}]}))
     js = run_json(["regions", str(path), "--steps", "3", "--interval", "-1", "1"], capsys)
     assert js["laps"] == [2, None, None] and js["undecided"]["from_step"] == 2
     code, out = run(["regions", str(path), "--steps", "3", "--interval", "-1", "1"], capsys)

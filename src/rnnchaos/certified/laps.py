@@ -425,7 +425,7 @@ def _narrow_turn(bm: BallMap, a: float, b: float, rel: float = 2.0 ** -42) -> tu
     """A sub-box of the turning box [a, b] still holding its zero of f' (bisection on the
     strict sign of f' at thin points; an unclear sign ends the narrowing)."""
     sa = _slope_sign_at(bm, a)
-    for _ in range(80):
+    for _ in range(400):
         if b - a <= rel * max(1.0, abs(a), abs(b)):
             break
         c = a + (b - a) * 0.5
@@ -507,6 +507,8 @@ class LapCounts:
     critical_points: int | None = None
     prec: int = PREC
     notes: list = field(default_factory=list)
+    #: (lo, hi) boxes, one per turning point of f^t in (lo, hi), t the last decided step
+    turning_boxes: list = field(default_factory=list)
 
     @property
     def decided(self) -> list[int]:
@@ -528,9 +530,17 @@ class LapCounts:
 
 @dataclass
 class _Turn:
+    """A turning box [lo, hi] of f^k (or an end of I: ``level`` None) with a ball ``value``
+    holding f^k over it; the turning point x in it has f^level(x) = the turning point of f
+    in crit.boxes[crit] (``side``: the side of f^level(lo) of that box, 0 for level 0)."""
+
     lo: float
     hi: float
-    value: arb  # a ball holding f^k of the turning point in [lo, hi]
+    value: arb
+    level: int | None = None
+    crit: int = -1
+    side: int = 0
+    refined: int = 0
 
 
 class _Undecided(Exception):
@@ -569,10 +579,26 @@ def _float_roots(net, k: int, jobs: list) -> np.ndarray:
     return 0.5 * (u + v)
 
 
-def _ball_iter(bm: BallMap, x: float, k: int) -> arb:
-    y = arb(x)
+def mv_step(bm: BallMap, y: arb) -> arb:
+    """A ball containing f(Y): the mean-value form f(m) + f'(Y)(Y - m), m the centre of Y,
+    met with the natural enclosure.  For a small ball its radius is about |f'| rad(Y)
+    (about f'' rad(Y)^2 near a critical point), where the natural enclosure of a wide
+    layer grows by the sum of |weights| (the units' cancellations are lost) and, iterated,
+    soon swamps every sign test."""
+    m = arb(y.mid())
+    v, d = bm.value_slope(y)
+    mv = bm.value(m) + d * (y - m)
+    try:
+        return mv.intersection(v)
+    except ValueError:  # only if one of them is NaN
+        return v if v.is_finite() else mv
+
+
+def _ball_iter(bm: BallMap, x, k: int) -> arb:
+    """A ball containing f^k(X) for the double or ball X (:func:`mv_step`, k times)."""
+    y = x if isinstance(x, arb) else arb(x)
     for _ in range(k):
-        y = bm.value(y)
+        y = mv_step(bm, y)
     return y
 
 
@@ -596,8 +622,15 @@ def _bracket(bm: BallMap, k: int, u: float, v: float, a: float, b: float, sl: in
                         q = x
             if q - p <= 2 * d:
                 return p, q
-    for _ in range(80):  # ball bisection: the fallback
-        if q - p <= 2.0 ** -40 * max(1.0, abs(p), abs(q)):
+    return _bisect(bm, k, p, q, a, b, sl, 2.0 ** -40)
+
+
+def _bisect(bm: BallMap, k: int, p: float, q: float, a: float, b: float, sl: int,
+            rel: float) -> tuple[float, float]:
+    """Ball bisection of the bracket [p, q] (f^k(p) strictly on side sl of [a, b], f^k(q)
+    on side -sl) down to a relative width ``rel``; an unclear side ends it."""
+    for _ in range(400):
+        if q - p <= rel * max(1.0, abs(p), abs(q)):
             break
         c = p + (q - p) * 0.5
         if not p < c < q:
@@ -613,47 +646,86 @@ def _bracket(bm: BallMap, k: int, u: float, v: float, a: float, b: float, sl: in
 
 
 def _crit_in(crit: CriticalPoints, y0: arb, y1: arb) -> tuple[list, str]:
-    """Turning boxes of f that may lie in the hull of y0, y1; and why that hull is not
+    """Indices of the turning boxes of f that may lie in the hull of y0, y1; and why it is not
     fully searched ('' when it is): the reasons of the unresolved boxes that meet it, or
     'outside' when it leaves the searched interval."""
     h = y0.union(y1)
     lo, hi = outward_ball(h, False), outward_ball(h, True)
-    near = [(a, b) for a, b in crit.boxes if not (b < lo or a > hi)]
+    near = [i for i, (a, b) in enumerate(crit.boxes) if not (b < lo or a > hi)]
     bad = sorted({r for u, v, r in crit.unresolved if not (v < lo or u > hi)})
     if lo < crit.lo or hi > crit.hi:
         bad.append("outside")
     return near, ", ".join(bad)
 
 
+#: A turning box is re-narrowed (lazily, when a decision needs it) at most this often.
+MAX_REFINE = 2
+
+
+def _refine(bm: BallMap, crit: CriticalPoints, t: _Turn, k: int) -> bool:
+    """Narrow the turning box t (and, at level 0, its critical box) to about the working
+    precision and recompute its ball of f^k; False when t cannot be refined further.  The
+    narrower boxes are sub-boxes found by the same sign tests, so every fact proven with
+    the wider ones still holds."""
+    if t.level is None or t.refined >= MAX_REFINE or t.lo == t.hi:
+        return False
+    t.refined += 1
+    rel = 2.0 ** -(ctx.prec - 12)
+    if t.level == 0:  # the turning point is the critical point itself
+        lo, hi = _narrow_turn(bm, *crit.boxes[t.crit], rel=rel)
+        crit.boxes[t.crit] = (lo, hi)
+    else:
+        a, b = crit.boxes[t.crit]
+        lo, hi = _bisect(bm, t.level, t.lo, t.hi, a, b, t.side, rel)
+    t.lo, t.hi = max(t.lo, lo), min(t.hi, hi)
+    t.value = _ball_iter(bm, interval(t.lo, t.hi), k)
+    return True
+
+
+def _lap_jobs(bm: BallMap, crit: CriticalPoints, k: int, left: _Turn, right: _Turn) -> list:
+    """The new turning points on the open lap between the walls ``left`` and ``right``:
+    (u, v, target, side, crit index) per critical point c of f with f^k(x) = c there."""
+    for _ in range(2 * MAX_REFINE + 1):
+        near, bad = _crit_in(crit, left.value, right.value)
+        unclear = [i for i in near
+                   if 0 in (_side(left.value, *crit.boxes[i]), _side(right.value, *crit.boxes[i]))]
+        if not bad and not unclear:
+            break
+        if not (_refine(bm, crit, left, k) | _refine(bm, crit, right, k)):
+            if bad:
+                raise _Undecided(f"turning points of f not isolated on the image of a lap "
+                                 f"of f^{k} ({bad})")
+            raise _Undecided(f"an end of a lap of f^{k} may map onto a critical point of f "
+                             "(superstable orbit or tangency)")
+    jobs = []
+    for i in near:
+        a, b = crit.boxes[i]
+        sl, sr = _side(left.value, a, b), _side(right.value, a, b)
+        if sl != sr:
+            jobs.append((left.hi, right.lo, 0.5 * (a + b), sl, i))
+    return jobs
+
+
 def _next_level(bm: BallMap, net, k: int, turns: list, ends: tuple, lo: float, hi: float,
                 crit: CriticalPoints, max_turning: int) -> list:
     """T_{k+1} from T_k (``turns``, with balls of f^k at them) and the balls ``ends`` of
     f^k(lo), f^k(hi): the new turning points f^k(x) in C on each open lap."""
-    walls = [(lo, lo, ends[0])] + [(t.lo, t.hi, t.value) for t in turns] + [(hi, hi, ends[1])]
+    walls = [_Turn(lo, lo, ends[0])] + turns + [_Turn(hi, hi, ends[1])]
     jobs = []
     for left, right in zip(walls, walls[1:]):
-        near, bad = _crit_in(crit, left[2], right[2])
-        if bad:
-            raise _Undecided(f"turning points of f not isolated on the image of a lap of "
-                             f"f^{k} ({bad})")
-        for a, b in near:
-            sl, sr = _side(left[2], a, b), _side(right[2], a, b)
-            if sl == 0 or sr == 0:
-                raise _Undecided("a lap end of f^k may map onto a critical point of f "
-                                 "(superstable orbit or tangency)")
-            if sl != sr:
-                jobs.append((left[1], right[0], 0.5 * (a + b), sl, a, b))
+        jobs.extend(_lap_jobs(bm, crit, k, left, right))
     if len(turns) + len(jobs) > max_turning:
         raise _Undecided(f"budget: more than {max_turning} turning points")
     guesses = _float_roots(net, k, jobs) if jobs else []
     new = []
-    for (u, v, _, sl, a, b), g in zip(jobs, guesses):
+    for (u, v, _, sl, i), g in zip(jobs, guesses):
+        a, b = crit.boxes[i]
         p, q = _bracket(bm, k, u, v, a, b, sl, float(g))
-        fk = bm.iterate(interval(p, q), k).values[k] if p < q else _ball_iter(bm, p, k)
-        new.append(_Turn(p, q, fk))
+        new.append(_Turn(p, q, _ball_iter(bm, interval(p, q), k), k, i, sl if k else 0))
     out = sorted(turns + new, key=lambda t: t.lo)
     for t in out:
-        t.value = bm.value(t.value)
+        t.value = mv_step(bm, t.value)
+        t.refined = 0
     return out
 
 
@@ -720,8 +792,9 @@ def _count(net, steps: int, lo: float, hi: float, prec: int, max_turning: int) -
             except _Undecided as exc:
                 out.undecided_from, out.reason = k + 1, str(exc)
                 break
-            ends = (bm.value(ends[0]), bm.value(ends[1]))
+            ends = (mv_step(bm, ends[0]), mv_step(bm, ends[1]))
             out.laps[k] = len(turns) + 1
+            out.turning_boxes = [(t.lo, t.hi) for t in turns]
     return out
 
 
@@ -753,6 +826,6 @@ def certified_laps(net, steps: int, interval_=None, *, prec: int = PREC,
     return out
 
 
-__all__ = ["certified_laps", "critical_points", "curvature", "jet", "Kink", "forward_hull", "image_enclosure",
+__all__ = ["certified_laps", "critical_points", "curvature", "jet", "Kink", "mv_step", "forward_hull", "image_enclosure",
            "clamped_image", "range_bounds",
            "counting_interval", "CriticalPoints", "LapCounts", "MAX_STEPS", "MAX_TURNING"]
