@@ -67,8 +67,12 @@ superstable orbit) leaves step k + 1 undecided.  The new turning point is bracke
 solution is in (u, v) and its box is disjoint from the other turning boxes.  A point of
 N_k is not in T_k (it lies in an open lap) and solutions for distinct c are distinct,
 so |T_{k+1}| = |T_k| + |N_k|.  The enclosure of f^{k+1} over a turning box is f applied
-to that of f^k over it (new boxes: the mean-value enclosure of f^k over [u, v], which
-holds c).  An unresolved box of the critical-point search that meets the hull of F_j
+to that of f^k over it (new boxes: the enclosure of f^k over [u, v], which holds c), each
+step in the mean-value form (:func:`mv_step`).  When a decision is unclear, the turning
+boxes at the two ends of the lap (and, at level 0, the critical box itself) are first
+narrowed to about the working precision by the same sign tests, and their balls
+recomputed, at most ``MAX_REFINE`` times per step: the narrower boxes are sub-boxes, so
+every fact proven with the wider ones stays true.  An unresolved box of the critical-point search that meets the hull of F_j
 and F_{j+1} (a lap whose image may hold an unknown critical point) also leaves the step
 undecided.  Steps after an undecided one are undecided too (they are built on it).
 
