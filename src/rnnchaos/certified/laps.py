@@ -689,7 +689,7 @@ def _refine(bm: BallMap, crit: CriticalPoints, t: _Turn, k: int) -> bool:
 def _lap_jobs(bm: BallMap, crit: CriticalPoints, k: int, left: _Turn, right: _Turn) -> list:
     """The new turning points on the open lap between the walls ``left`` and ``right``:
     (u, v, target, side, crit index) per critical point c of f with f^k(x) = c there."""
-    for _ in range(2 * MAX_REFINE + 1):
+    while True:  # ends: each wall is refined at most MAX_REFINE times per step
         near, bad = _crit_in(crit, left.value, right.value)
         unclear = [i for i in near
                    if 0 in (_side(left.value, *crit.boxes[i]), _side(right.value, *crit.boxes[i]))]
