@@ -27,7 +27,7 @@ def test_period_three_bump_has_golden_lower_bound():
     # unimodal: ell(f^n) <= 2^n, so the lap-count bound is at most log 2 (and >= the truth)
     assert b["upper_evidence"]["method"] == "lap_count"
     assert b["lower"] <= b["upper"] <= math.log(2) + 1e-15
-    assert b["upper"] < b["upper_evidence"]["lipschitz_bound"]
+    assert b["upper"] < b["upper_evidence"]["lipschitz_upper"]  # log max(1, sup |f'|)
 
 
 def test_contracting_map_has_zero_entropy():

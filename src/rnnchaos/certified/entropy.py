@@ -162,7 +162,7 @@ def smooth_entropy_bounds(net, max_iter: int, *, max_laps: int = MAX_LAPS) -> di
         ell = laps["lap_counts"][n - 1]
         out["upper"] = laps["bound"]
         out["upper_evidence"] = {**laps, "method": "lap_count", "n": n, "laps": ell,
-                                 "lipschitz_bound": lip_upper,
+                                 "lipschitz_upper": lip_upper,
                                  "description": f"h <= (1/{n}) log {ell}: certified laps of "
                                  f"f^{n} on K = [{laps['interval'][0]}, {laps['interval'][1]}], "
                                  "f(K) inside K (Misiurewicz-Szlenk; laps are submultiplicative)"}
