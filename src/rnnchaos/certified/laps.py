@@ -108,6 +108,11 @@ HULL_ROUNDS = 8
 
 
 # ---------------------------------------------------------------- f'' enclosures
+def _sech2(z: arb) -> arb:
+    """sech(z)^2 = 1/cosh(z)^2 (in (0, 1], positive even where tanh(z) rounds to +-1)."""
+    return 1 / z.cosh() ** 2
+
+
 def _sq(x: arb) -> arb:
     """x^2 as a ball that is >= 0 (arb's x**2 of a ball around 0 dips below 0)."""
     return abs(x) ** 2
@@ -119,12 +124,14 @@ def _act2(name: str, params: dict, z: arb, dz: arb, d2z: arb):
     if name == "identity":
         return z, dz, d2z
     if name == "tanh":
+        # tanh' = sech^2, not 1 - tanh^2: where the unit saturates, 1 - tanh^2 cancels to a
+        # ball around 0 while sech^2 keeps its relative precision (and its sign)
         t = z.tanh()
-        d1 = 1 - t ** 2
+        d1 = _sech2(z)
         return t, d1 * dz, -2 * t * d1 * _sq(dz) + d1 * d2z
     if name == "sigmoid":
-        t = (z / 2).tanh()  # sigmoid = (1 + t)/2, sigmoid' = (1 - t^2)/4, sigmoid'' = -t(1 - t^2)/4
-        d1 = (1 - t ** 2) / 4
+        t = (z / 2).tanh()  # sigmoid = (1 + t)/2, sigmoid' = sech^2(z/2)/4, sigmoid'' = -t sigmoid'
+        d1 = _sech2(z / 2) / 4
         return (1 + t) / 2, d1 * dz, -t * d1 * _sq(dz) + d1 * d2z
     if name in ("relu", "leaky_relu"):
         s = arb(0) if name == "relu" else arb(params["negative_slope"])
@@ -402,19 +409,18 @@ def _strict_sign(x: arb) -> int:
 
 
 def _slope_sign_at(bm: BallMap, x: float) -> int:
-    return _strict_sign(bm.value_slope(arb(x))[1])
+    return _strict_sign(jet(bm, arb(x))[1])
 
 
 def _classify_box(bm: BallMap, a: float, b: float):
     """('mono', sign) / ('turn', None) / ('flat', 'flat') / ('split', reason) for the box
     [a, b]."""
-    _, d = bm.value_slope(interval(a, b))
+    _, d, d2, kinks = jet(bm, interval(a, b))
     s = _strict_sign(d)
     if s:
         return "mono", s
-    if d.is_zero():  # f' = 0 on the whole box: a plateau (every unit before it saturated/off)
+    if d.is_zero():  # f' = 0 on the whole box: a plateau (every unit before it off)
         return "flat", "flat"
-    _, _, d2, kinks = jet(bm, interval(a, b))
     if d2 is None:
         found = _kink_box(bm, a, b, kinks)
         return found if found is not None else ("split", "kink")
