@@ -595,6 +595,8 @@ def mv_step(bm: BallMap, y: arb) -> arb:
     (about f'' rad(Y)^2 near a critical point), where the natural enclosure of a wide
     layer grows by the sum of |weights| (the units' cancellations are lost) and, iterated,
     soon swamps every sign test."""
+    if y.rad() == 0:  # a thin ball: the natural enclosure is as good
+        return bm.value(y)
     m = arb(y.mid())
     v, d = bm.value_slope(y)
     mv = bm.value(m) + d * (y - m)
@@ -612,6 +614,16 @@ def _ball_iter(bm: BallMap, x, k: int) -> arb:
     return y
 
 
+def _side_at(bm: BallMap, x: float, k: int, a: float, b: float) -> int:
+    """_side of f^k(x): first with the natural enclosure iterated (one evaluation a step),
+    then, when that is unclear, with the mean-value form (:func:`mv_step`)."""
+    y = arb(x)
+    for _ in range(k):
+        y = bm.value(y)
+    s = _side(y, a, b)
+    return s if s or k < 2 else _side(_ball_iter(bm, x, k), a, b)
+
+
 def _bracket(bm: BallMap, k: int, u: float, v: float, a: float, b: float, sl: int,
              guess: float) -> tuple[float, float]:
     """[p, q] inside [u, v] with f^k(p) strictly on side sl of [a, b] and f^k(q) strictly
@@ -625,7 +637,7 @@ def _bracket(bm: BallMap, k: int, u: float, v: float, a: float, b: float, sl: in
             d = scale * 2.0 ** e
             for x in (guess - d, guess + d):
                 if p < x < q:
-                    sx = _side(_ball_iter(bm, x, k), a, b)
+                    sx = _side_at(bm, x, k, a, b)
                     if sx == sl:
                         p = x
                     elif sx == -sl:
@@ -645,7 +657,7 @@ def _bisect(bm: BallMap, k: int, p: float, q: float, a: float, b: float, sl: int
         c = p + (q - p) * 0.5
         if not p < c < q:
             break
-        s = _side(_ball_iter(bm, c, k), a, b)
+        s = _side_at(bm, c, k, a, b)
         if s == 0:
             break
         if s == sl:
