@@ -69,6 +69,35 @@ def test_regions_json(capsys):
     assert code == 0 and "phi^t" in out
 
 
+BUMP = {"layers": [{"weight": [[1.0], [1.0]], "bias": [1.0, -1.0], "activation": "tanh"},
+                   {"weight": [[5.0 / (2 * math.tanh(1.0)), -5.0 / (2 * math.tanh(1.0))]],
+                    "bias": [-2.7393133827963863]}]}
+
+
+def test_regions_of_a_smooth_map(capsys, tmp_path):
+    path = tmp_path / "bump.json"
+    path.write_text(json.dumps(BUMP))  # a full-branch tanh bump: 2^t laps
+    js = run_json(["regions", str(path), "--steps", "6"], capsys)
+    assert js["method"] == "certified" and js["pieces"] is None and js["undecided"] is None
+    assert js["laps"] == [2 ** t for t in range(1, 7)] and js["forward_invariant"] is True
+    assert abs(js["growth"]["laps"]["rate"] - LOG2) < 1e-12 and js["growth"]["pieces"] is None
+    js = run_json(["regions", str(path), "--steps", "3", "--interval", "1/2", "3"], capsys)
+    assert float(js["interval"][0]) == 0.5 and js["laps"] == [1, 2, 4]  # f decreasing there
+    code, out = run(["regions", str(path), "--steps", "4"], capsys)
+    assert code == 0 and "certified" in out and "n/a" in out and "16" in out
+
+
+def test_regions_of_a_smooth_map_states_undecided_steps(capsys, tmp_path):
+    path = tmp_path / "superstable.json"  # -tanh(2|x|): f(0) = 0 at the turning point 0
+    path.write_text(json.dumps({"layers": [
+        {"weight": [[1.0], [-1.0]], "bias": [0.0, 0.0], "activation": "relu"},
+        {"weight": [[-2.0, -2.0]], "bias": [0.0], "activation": "tanh"}]}))
+    js = run_json(["regions", str(path), "--steps", "3", "--interval", "-1", "1"], capsys)
+    assert js["laps"] == [2, None, None] and js["undecided"]["from_step"] == 2
+    code, out = run(["regions", str(path), "--steps", "3", "--interval", "-1", "1"], capsys)
+    assert code == 0 and "undecided from t = 2" in out
+
+
 def test_orbit_json_certified_with_lyapunov(capsys):
     js = run_json(["orbit", TENT, "--x0", "0.175421", "--steps", "120", "--y0", "0.1754211"],
                   capsys)

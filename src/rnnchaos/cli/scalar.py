@@ -6,7 +6,9 @@ code; bad input raises :class:`~rnnchaos.errors.SpecError` naming the option.
 * ``rnnchaos entropy SPEC --max-iter N [--json] [--certificate FILE]``: rigorous
   lower/upper bounds on the topological entropy (natural log) with evidence.
 * ``rnnchaos regions SPEC --steps T [--interval LO HI] [--json]``: exact numbers
-  of linear pieces and laps of f^t, t = 1..T (default interval: the invariant one).
+  of linear pieces and laps of f^t, t = 1..T (default interval: the invariant one);
+  for smooth maps (tanh, sigmoid) certified laps only (:mod:`rnnchaos.certified.laps`),
+  pieces n/a, with the first undecided step and its reason.
 * ``rnnchaos orbit SPEC --x0 X --steps T [--y0 Y] [--method ball|exact|float]
   [--json]``: a certified orbit (and distances to the orbit of y0), with the
   Lyapunov exponent along it (``"lyapunov"`` in the JSON output).
@@ -60,6 +62,10 @@ def _smooth_entropy(net, args) -> int:
     print(f"topological entropy of f = {args.spec}  (natural log, certified, smooth map)")
     print(f"  lower = {out['lower']!r}  evidence: {out['lower_evidence']['description']}")
     print(f"  upper = {out['upper']!r}  evidence: {out['upper_evidence']['description']}")
+    if out.get("laps"):
+        lo, hi = out["laps_interval"]
+        laps = ", ".join("undecided" if n is None else str(n) for n in out["laps"])
+        print(f"  certified laps of f^n on K = [{lo}, {hi}] (f(K) inside K), n = 1..: [{laps}]")
     for note in out["notes"]:
         print(f"  note: {note}")
     return 0
@@ -134,7 +140,10 @@ def cmd_regions(args) -> int:
             raise SpecError("--interval", f"need LO < HI, got {lo.text} {hi.text}")
         interval = (str(lo.exact), str(hi.exact))
     net, pl = load_scalar_map(args.spec, args.max_pieces)
-    rc = region_counts(pl if pl is not None else net, steps, interval, max_pieces=args.max_pieces)
+    if pl is None:  # tanh / sigmoid: certified laps, no pieces
+        return _smooth_regions(net, args, None if args.interval is None
+                               else (args.interval[0].exact, args.interval[1].exact))
+    rc = region_counts(pl, steps, interval, max_pieces=args.max_pieces)
     fits = {k: fit_growth(getattr(rc, k), 2 if steps >= 3 else 1) for k in ("pieces", "laps")}
     if args.json:
         out = rc.to_json()
@@ -154,6 +163,46 @@ def cmd_regions(args) -> int:
         se = f" +- {fit.stderr:.3g}" if fit.stderr is not None else ""
         print(f"  growth of {k}: {fit.rate:.4f}{se} nats/step (x{fit.base:.3f} per step; "
               f"log phi = {LOG_PHI:.4f}, log 2 = {LOG_2:.4f}) [float fit]")
+    return 0
+
+
+def _smooth_regions(net, args, interval) -> int:
+    """``regions`` for a smooth map: certified laps of f^t (pieces are not defined)."""
+    from ..certified.laps import certified_laps
+    from ..studies.expressivity import LOG_2, LOG_PHI, fit_growth
+
+    try:
+        rc = certified_laps(net, args.steps, interval)
+    except SpecError as exc:  # the library names its argument; the user typed --interval
+        if exc.field != "interval":
+            raise
+        raise SpecError("--interval", exc.problem) from None
+    decided = rc.decided
+    fit = fit_growth(decided, 2 if len(decided) >= 3 else 1) if decided else None
+    if args.json:
+        out = rc.to_json()
+        out["spec"] = args.spec
+        out["growth"] = {"pieces": None, "laps": None if fit is None else fit.to_json()}
+        out["growth_note"] = ("least-squares fit of log laps on t (t >= 2) over the certified "
+                              "steps, natural log per step; floating point, descriptive")
+        print(json.dumps(out))
+        return 0
+    print(f"laps of f^t on [{rc.lo!r}, {rc.hi!r}] (certified, ball arithmetic; smooth map: "
+          f"pieces n/a), f = {args.spec}")
+    print(f"  {'t':>3} {'pieces':>12} {'laps':>12} {'phi^t':>12} {'2^t':>12}")
+    phi = (1 + math.sqrt(5)) / 2
+    for t in range(1, args.steps + 1):
+        n = rc.laps[t - 1]
+        print(f"  {t:>3} {'n/a':>12} {'undecided' if n is None else n:>12} {phi ** t:>12.1f} "
+              f"{2 ** t:>12}")
+    if rc.undecided_from is not None:
+        print(f"  undecided from t = {rc.undecided_from}: {rc.reason}")
+    if fit is not None:
+        se = f" +- {fit.stderr:.3g}" if fit.stderr is not None else ""
+        print(f"  growth of laps: {fit.rate:.4f}{se} nats/step (x{fit.base:.3f} per step; "
+              f"log phi = {LOG_PHI:.4f}, log 2 = {LOG_2:.4f}) [float fit]")
+    for note in rc.notes:
+        print(f"  note: {note}")
     return 0
 
 
@@ -333,7 +382,7 @@ def register(subparsers) -> None:
                             f"(default {DEFAULT_MAX_PIECES[command]:,})")
 
     p = subparsers.add_parser("entropy", help="rigorous bounds on the topological entropy of a "
-                              "scalar PL map (natural log)")
+                              "scalar map (natural log; PL exact, smooth certified)")
     p.add_argument("spec", help="network JSON file, or - for standard input")
     p.add_argument("--max-iter", type=int_option(1, MAX_ITER), required=True,
                    help=f"use iterates f^n, n = 1..N (N <= {MAX_ITER})")
@@ -342,7 +391,8 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_entropy)
 
-    p = subparsers.add_parser("regions", help="exact counts of linear pieces and laps of f^t")
+    p = subparsers.add_parser("regions", help="exact counts of linear pieces and laps of f^t "
+                              "(smooth maps: certified laps)")
     p.add_argument("spec", help="network JSON file, or - for standard input")
     p.add_argument("--steps", type=int_option(1, MAX_STEPS), required=True,
                    help=f"T: count f^t for t = 1..T (T <= {MAX_STEPS})")
