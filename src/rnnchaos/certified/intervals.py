@@ -53,8 +53,6 @@ sigmoid'(z) = (1 - tanh(z/2)^2)/4.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._lib.jit import njit
@@ -78,6 +76,7 @@ def tanh_table() -> np.ndarray:
     """tanh(k/64), k = 0..1280, as doubles within u = 2^-53 (relative) of the exact
     value, computed once with python-flint at 128 bits and each entry checked in arb.
 
+    >>> import math
     >>> t = tanh_table(); t.shape, t[0], float(t[64]) == math.tanh(1.0)
     ((1281,), 0.0, True)
     """

@@ -84,10 +84,9 @@ SHRINK_PIECES = 6
 SHRINK_MIN_GAIN = 0.2
 MONO_GRID = 33
 MONO_CELLS = 64
-SCAN = 96
+SCAN = 64
 MAX_PROPOSALS = 3
 TANGENCY = 2.0 ** -36
-INITIAL_CELLS = 8
 
 
 # ---------------------------------------------------------------- network enclosures
@@ -448,11 +447,9 @@ def exhaustive(p, shapes, acts, table, per, lo, hi, max_boxes, S, H, dH, stack):
     """(code, boxes, a, b): 1 with a root box [a, b] of minimal period ``per``, 0 when
     no point of minimal period ``per`` lies in [lo, hi], -1 when undecided."""
     min_width = (hi - lo) * TANGENCY
-    top = 0
-    for i in range(INITIAL_CELLS - 1, -1, -1):
-        stack[top, 0] = lo + (hi - lo) * i / INITIAL_CELLS
-        stack[top, 1] = hi if i == INITIAL_CELLS - 1 else lo + (hi - lo) * (i + 1) / INITIAL_CELLS
-        top += 1
+    stack[0, 0] = lo
+    stack[0, 1] = hi
+    top = 1
     boxes = 0
     while top > 0:
         top -= 1
@@ -475,10 +472,7 @@ def exhaustive(p, shapes, acts, table, per, lo, hi, max_boxes, S, H, dH, stack):
                     return 1, boxes, a, b
                 if kind == 0:
                     continue
-                ok, a2, b2 = prove_bracket(p, shapes, acts, table, per, a, b, S, H, dH)
-                if ok:
-                    return 1, boxes, a2, b2
-                return -1, boxes, a, b
+                # not shown either way: split, as the enclosures tighten on smaller boxes
         if not (b - a >= min_width):
             return -1, boxes, a, b
         c = a + (b - a) * SPLIT
@@ -493,18 +487,24 @@ def exhaustive(p, shapes, acts, table, per, lo, hi, max_boxes, S, H, dH, stack):
 
 
 @njit(cache=True)
-def propose(p, shapes, acts, per, lo, hi, S, xs, R, out):
-    """Up to ``out.shape[0]`` float-proposed brackets of a point of minimal period ``per``
-    (grid cells where h_per changes sign away from any sign change of a proper-divisor
-    h_d); returns how many.  Floating point: proposals only."""
+def float_scan(p, shapes, acts, pmax, lo, hi, S, xs, R):
+    """R[k, j] = h_k(xs[j]) in floating point on a grid xs of [lo, hi], k = 1..pmax."""
     n = xs.shape[0]
     for j in range(n):
         x = lo + (hi - lo) * j / (n - 1)
         xs[j] = x
         y = x
-        for k in range(1, per + 1):
+        for k in range(1, pmax + 1):
             y = float_eval(p, shapes, acts, y, S)
             R[k, j] = y - x
+
+
+@njit(cache=True)
+def propose(per, xs, R, out):
+    """Up to ``out.shape[0]`` proposed brackets of a point of minimal period ``per`` from a
+    :func:`float_scan`: grid cells where h_per changes sign away from any sign change of a
+    proper-divisor h_d; returns how many.  Floating point: proposals only."""
+    n = xs.shape[0]
     count = 0
     for j in range(n - 1):
         if not ((R[per, j] < 0.0) != (R[per, j + 1] < 0.0)):
@@ -560,14 +560,23 @@ def decide_one(p, shapes, acts, table, periods, ranks, max_boxes, b, codes, wlo,
                 via[b, j] = VIA_MONOTONE
         if mono > 0:
             return
-    # yes by proposed brackets, strongest period first
     order = np.argsort(ranks)
+    # the weakest period first, exhaustively: its absence settles every other period
+    search_period(p, shapes, acts, table, order[np_ - 1], periods, ranks, lo, hi, max_boxes, b,
+                  codes, wlo, whi, boxes, via, S, H, dH, stack)
+    if undecided_count(codes, b) == 0:
+        return
+    # yes by float-proposed brackets, strongest period first (one scan serves all)
+    pmax = 1
+    for j in range(np_):
+        pmax = max(pmax, periods[j])
+    float_scan(p, shapes, acts, pmax, lo, hi, S, xs, R)
     for jj in range(np_):
         j = order[jj]
         if codes[b, j] != UNDECIDED_CODE:
             continue
         per = periods[j]
-        count = propose(p, shapes, acts, per, lo, hi, S, xs, R, props)
+        count = propose(per, xs, R, props)
         for c in range(count):
             ok, u, v = prove_bracket(p, shapes, acts, table, per, props[c, 0], props[c, 1], S, H, dH)
             if ok:
@@ -577,23 +586,39 @@ def decide_one(p, shapes, acts, table, periods, ranks, max_boxes, b, codes, wlo,
                 whi[b, j] = v
                 settle(codes, via, ranks, b)
                 break
-    # exhaustive searches: the weakest period first (its absence settles the others)
-    for jj in range(np_ - 1, -1, -1):
-        j = order[jj]
-        if codes[b, j] != UNDECIDED_CODE:
-            continue
-        code, nbox, u, v = exhaustive(p, shapes, acts, table, periods[j], lo, hi, max_boxes,
-                                      S, H, dH, stack)
-        boxes[b, j] = nbox
-        if code == YES_CODE:
-            codes[b, j] = YES_CODE
-            via[b, j] = VIA_EXHAUSTIVE_ROOT
-            wlo[b, j] = u
-            whi[b, j] = v
-        elif code == NO_CODE:
-            codes[b, j] = NO_CODE
-            via[b, j] = VIA_EXHAUSTIVE
-        settle(codes, via, ranks, b)
+    # then exhaustive searches, weakest first (an absence settles the stronger periods)
+    for jj in range(np_ - 2, -1, -1):
+        search_period(p, shapes, acts, table, order[jj], periods, ranks, lo, hi, max_boxes, b,
+                      codes, wlo, whi, boxes, via, S, H, dH, stack)
+
+
+@njit(cache=True)
+def undecided_count(codes, b):
+    n = 0
+    for j in range(codes.shape[1]):
+        if codes[b, j] == UNDECIDED_CODE:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def search_period(p, shapes, acts, table, j, periods, ranks, lo, hi, max_boxes, b, codes, wlo, whi,
+                  boxes, via, S, H, dH, stack):
+    """The exhaustive search for period ``periods[j]`` of network b, if still undecided."""
+    if codes[b, j] != UNDECIDED_CODE:
+        return
+    code, nbox, u, v = exhaustive(p, shapes, acts, table, periods[j], lo, hi, max_boxes,
+                                  S, H, dH, stack)
+    boxes[b, j] = nbox
+    if code == YES_CODE:
+        codes[b, j] = YES_CODE
+        via[b, j] = VIA_EXHAUSTIVE_ROOT
+        wlo[b, j] = u
+        whi[b, j] = v
+    elif code == NO_CODE:
+        codes[b, j] = NO_CODE
+        via[b, j] = VIA_EXHAUSTIVE
+    settle(codes, via, ranks, b)
 
 
 @njit(cache=True, nogil=True)
@@ -609,7 +634,7 @@ def decide_range(params, shapes, acts, table, periods, ranks, max_boxes, codes, 
     S = np.empty((8, width))
     H = np.empty((2, pmax + 1))
     dH = np.empty((2, pmax + 1))
-    stack = np.empty((max_boxes + 2 * INITIAL_CELLS + 4, 2))
+    stack = np.empty((max_boxes + 4, 2))
     xs = np.empty(SCAN)
     R = np.empty((pmax + 1, SCAN))
     props = np.empty((MAX_PROPOSALS, 2))
