@@ -36,17 +36,20 @@ for k >= 1, d = x for k = 0), 0 <= d < 2^-6.
   (:func:`tanh_table`: doubles computed with python-flint and checked there to satisfy
   |T_k - tanh g| <= u T_k).  Both summands are >= 0, so the numerator carries relative
   error <= 2.02 u; T_k t <= 2^-6 makes the denominator's relative error <= 1.05 u; the
-  quotient adds u: the computed r satisfies |r - tanh x| <= 4.1 u tanh x (first order;
-  the second-order terms are below 10^-14 u).
-* the enclosure is [down(r - slack), up(r + slack)] with slack = r 2^-50 + 2^-1000
-  (2^-50 = 8u covers 4.1u with a factor 2 to spare; 2^-1000 covers the absolute errors of
-  underflowed intermediate results, each at most 2^-1074), clipped to [0, 1].
+  quotient adds u: the computed r satisfies |r - tanh x| <= 4.06 u tanh x + O(u^2) tanh x
+  (the second-order terms are below 10^-14 u).
+* the enclosure is [down(r - slack), up(r + slack)] with slack = fl(6u r) + 2^-1060
+  (fl(6u r) >= 5.99u r covers 4.07u r, the bound above with tanh x <= r(1 + 4.1u); 2^-1060
+  covers the absolute errors of the at most a dozen underflowed intermediate results, each
+  at most 2^-1075 and carried with a factor at most 2),
+  clipped to [0, 1].  Its width is about 12u r plus the two outward roundings: at most
+  about 16 ulps.
 * x >= 20: tanh x is in [1 - 2^-53, 1] (tanh 20 = 1 - 8.5e-18 > 1 - 2^-53).
 * x < 0: tanh is odd.  NaN gives (NaN, NaN).
 
 Over an interval [a, b], tanh is increasing, so tanh([a, b]) is in
 [lo(tanh_point(a)), hi(tanh_point(b))].  sigmoid(z) = (1 + tanh(z/2))/2 (z/2 is exact
-except for subnormal z, where the absolute error 2^-1075 is inside the 2^-1000 slack).
+except for subnormal z, where the absolute error 2^-1075 is inside the 2^-1060 slack).
 Derivatives over an interval: tanh' = 1 - tanh^2, whose enclosure squares the tanh
 enclosure with the usual care for a square (an interval holding 0 squares to [0, max^2]);
 sigmoid'(z) = (1 - tanh(z/2)^2)/4.
@@ -64,8 +67,8 @@ TABLE_END = 20.0
 TANH_END_LO = 1.0 - 2.0 ** -53
 EPS = 2.0 ** -52
 ETA = 5e-324
-SLACK_REL = 2.0 ** -50
-SLACK_ABS = 2.0 ** -1000
+SLACK_REL = 1.5 * 2.0 ** -51  # 6u
+SLACK_ABS = 2.0 ** -1060
 # Taylor coefficients of tanh (rounded; their rounding is inside the error analysis)
 C3, C5, C7, C9 = -1.0 / 3.0, 2.0 / 15.0, -17.0 / 315.0, 62.0 / 2835.0
 
