@@ -80,7 +80,7 @@ def tanh_table() -> np.ndarray:
     value, computed once with python-flint at 128 bits and each entry checked in arb.
 
     >>> import math
-    >>> t = tanh_table(); t.shape, t[0], float(t[64]) == math.tanh(1.0)
+    >>> t = tanh_table(); t.shape, float(t[0]), float(t[64]) == math.tanh(1.0)
     ((1281,), 0.0, True)
     """
     global _TABLE
