@@ -2,8 +2,10 @@
 and enclosures of tanh, sigmoid and their derivatives built from basic operations only.
 
 An interval is a pair (lo, hi) of doubles with lo <= every point <= hi.  A NaN end means
-"nothing is known"; callers treat any NaN or infinite bound in a decision as *cannot
-decide* (every verdict is a strict comparison, which is False on NaN).
+"nothing is known": every operation returns (NaN, NaN) when a NaN arises in it (a product
+0 inf, a sum inf - inf), never a finite end chosen by min/max past a NaN; callers treat
+any NaN bound in a decision as *cannot decide* (every verdict is a strict comparison,
+which is False on NaN), and an intersection with a NaN side keeps the other side.
 
 Outward rounding (``down``, ``up``).  IEEE 754 +, -, *, / are correctly rounded to nearest:
 the computed r = fl(x) is a double nearest to the exact x, so x lies between pred(r) and
@@ -141,7 +143,17 @@ def imul(al, ah, bl, bh):
     p2 = al * bh
     p3 = ah * bl
     p4 = ah * bh
+    if (p1 + p2 + p3 + p4) != (p1 + p2 + p3 + p4):  # a NaN (0 inf, or inf - inf): nothing known
+        return np.nan, np.nan
     return down(min(min(p1, p2), min(p3, p4))), up(max(max(p1, p2), max(p3, p4)))
+
+
+@njit(cache=True, inline="always")
+def hull_zero(al, ah):
+    """The hull of [al, ah] and 0 ((NaN, NaN) when an end is NaN: nothing known)."""
+    if al != al or ah != ah:
+        return np.nan, np.nan
+    return min(al, 0.0), max(ah, 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -153,6 +165,8 @@ def idiv(al, ah, bl, bh):
     p2 = al / bh
     p3 = ah / bl
     p4 = ah / bh
+    if (p1 + p2 + p3 + p4) != (p1 + p2 + p3 + p4):
+        return np.nan, np.nan
     return down(min(min(p1, p2), min(p3, p4))), up(max(max(p1, p2), max(p3, p4)))
 
 
@@ -230,6 +244,6 @@ def sigmoid_slope(tl, th):
     return a * 0.25, b * 0.25
 
 
-__all__ = ["tanh_table", "down", "up", "iadd", "isub", "iscale", "imul", "idiv", "imeet", "isqr",
+__all__ = ["tanh_table", "down", "up", "iadd", "isub", "iscale", "imul", "hull_zero", "idiv", "imeet", "isqr",
            "tanh_point", "tanh_interval", "tanh_slope", "sigmoid_interval", "sigmoid_slope",
            "TABLE_STEP", "TABLE_END"]

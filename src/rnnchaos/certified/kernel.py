@@ -61,6 +61,7 @@ from .._lib.jit import njit, run_chunks
 from ..exact.periodic import sharkovsky_key
 from .intervals import (
     down,
+    hull_zero,
     iadd,
     imeet,
     imul,
@@ -173,7 +174,8 @@ def act_eval(code, a1, a2, zl, zh, dzl, dzh, slope, table):
             return zl, zh, dzl, dzh
         if zh < 0.0:
             return 0.0, 0.0, 0.0, 0.0
-        return 0.0, max(zh, 0.0), min(dzl, 0.0), max(dzh, 0.0)
+        sl, sh = hull_zero(dzl, dzh)
+        return 0.0, max(zh, 0.0), sl, sh
     if code == 2:  # leaky_relu, slope a1 below 0
         if zl > 0.0:
             return zl, zh, dzl, dzh
@@ -196,7 +198,8 @@ def act_eval(code, a1, a2, zl, zh, dzl, dzh, slope, table):
         if zl != zl or zh != zh:
             vl = np.nan
             vh = np.nan
-        return vl, vh, min(dzl, 0.0), max(dzh, 0.0)
+        sl, sh = hull_zero(dzl, dzh)
+        return vl, vh, sl, sh
     return zl, zh, dzl, dzh  # identity
 
 
@@ -299,6 +302,8 @@ def piece_image(p, shapes, acts, table, u, v, S):
     if sl > 0.0 or sh < 0.0:
         al, ah, _a, _b = box_eval(p, shapes, acts, table, u, u, False, S)
         bl, bh, _c, _d = box_eval(p, shapes, acts, table, v, v, False, S)
+        if al != al or ah != ah or bl != bl or bh != bh:
+            return np.nan, np.nan
         return min(al, bl), max(ah, bh)
     m = 0.5 * u + 0.5 * v
     if not (u <= m <= v):
