@@ -180,3 +180,38 @@ def test_decide_smooth_with_and_without_kernel():
         both = (a[c] != -1) & (b[c] != -1)
         assert (a[c][both] == b[c][both]).all()
         assert (a[c] == -1).sum() <= (b[c] == -1).sum() + 1
+
+
+MIXED = [(2, "tanh", "tanh", 5.0), (3, "tanh", "identity", 4.0), (2, "sigmoid", "identity", 8.0),
+         (4, "tanh", "hardtanh", 4.0), (2, "relu", "tanh", 2.0), (5, "tanh", "sigmoid", 3.0)]
+
+
+@pytest.mark.parametrize("width, act, out_act, scale", MIXED)
+def test_mixed_activations_agree_with_the_arb_engine(width, act, out_act, scale):
+    from test_certified_vs_mpmath import random_net
+    rng = np.random.default_rng(int(10 * scale) + width)
+    nets = [random_net(rng, width, act, out_act, scale) for _ in range(30)]
+    periods = [2, 3, 4, 5, 6]
+    res = kernel_verdicts(NetworkBatch.from_networks(nets), periods)
+    for i, net in enumerate(nets):
+        st = decide_network(net, periods)
+        for j, p in enumerate(periods):
+            k, a = int(res.codes[i, j]), CODE[st[p]]
+            assert k == -1 or a == -1 or k == a, (i, p, k, a)
+    check_brackets(nets, res)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_unbounded_and_huge_weights_are_never_guessed():
+    from rnnchaos.networks.model import ScalarRNN
+    unbounded = ScalarRNN.from_dict({"layers": [
+        {"weight": [[1.0], [1.0]], "bias": [0.0, -0.5], "activation": "relu"},
+        {"weight": [[0.5, 1.0]], "bias": [0.0], "activation": "identity"}]})
+    assert kernel_verdicts(NetworkBatch.from_networks([unbounded]), [2, 3]).codes.tolist() == [[-1, -1]]
+    huge = ScalarRNN.from_dict({"layers": [
+        {"weight": [[1e300], [-1e300]], "bias": [1e300, 0.0], "activation": "tanh"},
+        {"weight": [[1e300, 1e300]], "bias": [-1e300], "activation": "identity"}]})
+    res = kernel_verdicts(NetworkBatch.from_networks([huge]), [2, 3])
+    st = decide_network(huge, [2, 3])
+    for j, p in enumerate((2, 3)):
+        assert res.codes[0, j] == -1 or CODE[st[p]] in (-1, res.codes[0, j])
