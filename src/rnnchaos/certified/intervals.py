@@ -102,31 +102,31 @@ def tanh_table() -> np.ndarray:
     return _TABLE
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def down(r):
     """A double <= the exact result whose round-to-nearest value is r (module docstring)."""
     return r - (abs(r) * EPS + ETA)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def up(r):
     """A double >= the exact result whose round-to-nearest value is r."""
     return r + (abs(r) * EPS + ETA)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def iadd(al, ah, bl, bh):
     """[al, ah] + [bl, bh]."""
     return down(al + bl), up(ah + bh)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def isub(al, ah, bl, bh):
     """[al, ah] - [bl, bh]."""
     return down(al - bh), up(ah - bl)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def iscale(w, al, ah):
     """w [al, ah] for an exact double w (w = 0 gives [0, 0], also for infinite ends)."""
     if w > 0.0:
@@ -136,7 +136,7 @@ def iscale(w, al, ah):
     return 0.0, 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def imul(al, ah, bl, bh):
     """[al, ah] [bl, bh] (the four end products)."""
     p1 = al * bl
@@ -148,7 +148,7 @@ def imul(al, ah, bl, bh):
     return down(min(min(p1, p2), min(p3, p4))), up(max(max(p1, p2), max(p3, p4)))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def hull_zero(al, ah):
     """The hull of [al, ah] and 0 ((NaN, NaN) when an end is NaN: nothing known)."""
     if al != al or ah != ah:
@@ -156,7 +156,7 @@ def hull_zero(al, ah):
     return min(al, 0.0), max(ah, 0.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def idiv(al, ah, bl, bh):
     """[al, ah] / [bl, bh]; (NaN, NaN) when the divisor may hold 0."""
     if not (bl > 0.0 or bh < 0.0):
@@ -170,7 +170,7 @@ def idiv(al, ah, bl, bh):
     return down(min(min(p1, p2), min(p3, p4))), up(max(max(p1, p2), max(p3, p4)))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def imeet(al, ah, bl, bh):
     """The intersection of two enclosures of one set (never empty unless one is NaN;
     a NaN end of one side yields the other side's end)."""
@@ -179,7 +179,7 @@ def imeet(al, ah, bl, bh):
     return lo, hi
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def isqr(al, ah):
     """{x^2 : x in [al, ah]}."""
     if al >= 0.0:
@@ -216,20 +216,20 @@ def tanh_point(x, table):
     return lo, hi
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def tanh_interval(al, ah, table):
     """An enclosure of tanh([al, ah]) (tanh is increasing)."""
     return tanh_point(al, table)[0], tanh_point(ah, table)[1]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def tanh_slope(tl, th):
     """An enclosure of 1 - t^2 over t in [tl, th] (tanh' from the tanh enclosure)."""
     sl, sh = isqr(tl, th)
     return max(down(1.0 - sh), 0.0), min(up(1.0 - sl), 1.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def sigmoid_interval(al, ah, table):
     """An enclosure of sigmoid([al, ah]) = (1 + tanh([al, ah]/2))/2, and of tanh([al, ah]/2)."""
     tl = tanh_point(al * 0.5, table)[0]
@@ -237,7 +237,7 @@ def sigmoid_interval(al, ah, table):
     return max(down(1.0 + tl) * 0.5, 0.0), min(up(1.0 + th) * 0.5, 1.0), tl, th
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def sigmoid_slope(tl, th):
     """An enclosure of sigmoid' = (1 - t^2)/4 over t = tanh(z/2) in [tl, th]."""
     a, b = tanh_slope(tl, th)

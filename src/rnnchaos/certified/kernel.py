@@ -150,7 +150,7 @@ def box_eval(p, shapes, acts, table, xl, xh, slope, S):
     return hl[0], hh[0], dl[0], dh[0]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def act_eval(code, a1, a2, zl, zh, dzl, dzh, slope, table):
     """(act(Z), act'(Z) dZ) enclosures; codes of :func:`rnnchaos.networks.batch.activation_code`."""
     if zl != zl or zh != zh:
@@ -246,7 +246,7 @@ def point_residual(p, shapes, acts, table, x, n, S):
     return isub(yl, yh, x, x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def strict_sign(lo, hi):
     """+1 / -1 when [lo, hi] is strictly positive / negative, else 0 (also for NaN)."""
     if lo > 0.0:
