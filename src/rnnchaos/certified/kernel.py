@@ -553,6 +553,10 @@ def settle(codes, via, ranks, b):
 @njit(cache=True)
 def decide_one(p, shapes, acts, table, periods, ranks, max_boxes, b, codes, wlo, whi, boxes, via,
                S, H, dH, stack, xs, R, props):
+    """Verdicts of network b (row b of the outputs): J, the monotone shortcuts, an
+    exhaustive search of the weakest wanted period (usually 2: its absence settles all),
+    float-proposed brackets for the rest, strongest first, then exhaustive searches of what
+    is left, weakest first; Sharkovsky after each verdict.  Leaves -1 where nothing is proven."""
     np_ = periods.shape[0]
     lo, hi = invariant(p, shapes, acts, table, S)
     if not (lo <= hi):
@@ -599,6 +603,7 @@ def decide_one(p, shapes, acts, table, periods, ranks, max_boxes, b, codes, wlo,
 
 @njit(cache=True)
 def undecided_count(codes, b):
+    """How many periods of network b are still undecided."""
     n = 0
     for j in range(codes.shape[1]):
         if codes[b, j] == UNDECIDED_CODE:
