@@ -215,3 +215,41 @@ def test_unbounded_and_huge_weights_are_never_guessed():
     st = decide_network(huge, [2, 3])
     for j, p in enumerate((2, 3)):
         assert res.codes[0, j] == -1 or CODE[st[p]] in (-1, res.codes[0, j])
+
+
+def test_box_enclosures_contain_mpmath_values_and_slopes():
+    """f, f' and h_k over random boxes of random mixed networks contain the mpmath values at
+    points of the box (derivatives by central differences at 60 digits, away from kinks)."""
+    from test_certified_vs_mpmath import random_net
+
+    from rnnchaos.certified.kernel import box_eval, iterate_box
+    rng = np.random.default_rng(17)
+    for width, act, out_act, scale in MIXED + [(3, "leaky_relu", "tanh", 2.0)]:
+        for _ in range(4):
+            if act == "leaky_relu":
+                from rnnchaos.networks.model import ScalarRNN
+                d = random_net(rng, width, "relu", out_act, scale).to_dict()
+                d["layers"][0].update(activation="leaky_relu", negative_slope=0.1)
+                net = ScalarRNN.from_dict(d)
+            else:
+                net = random_net(rng, width, act, out_act, scale)
+            params, shapes, acts = NetworkBatch.from_networks([net]).packed()
+            S = np.empty((8, width + 1))
+            H, dH = np.empty((2, 4)), np.empty((2, 4))
+            mp = MpMap(net)
+            for _ in range(4):
+                c, r = rng.normal(0, 1.5), 10.0 ** rng.uniform(-6, 0)
+                a, b = c - r, c + r
+                vl, vh, sl, sh = box_eval(params[0], shapes, acts, TABLE, a, b, True, S)
+                iterate_box(params[0], shapes, acts, TABLE, a, b, 3, S, H, dH)
+                for x in np.linspace(a, b, 5):
+                    with mpmath.workdps(60):
+                        y = mp(x)
+                        assert vl <= y <= vh
+                        for k in (1, 2, 3):
+                            assert H[0, k] <= mp.residual(x, k) <= H[1, k]
+                        if act != "relu" and act != "leaky_relu" and out_act != "hardtanh":
+                            h = mpmath.mpf(2) ** -80  # central difference, error ~ h^2
+                            xm = mpmath.mpf(x)
+                            slope = (mp(xm + h) - mp(xm - h)) / (2 * h)
+                            assert sl - 1e-30 <= slope <= sh + 1e-30
