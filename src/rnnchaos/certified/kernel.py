@@ -553,10 +553,10 @@ def settle(codes, via, ranks, b):
 @njit(cache=True)
 def decide_one(p, shapes, acts, table, periods, ranks, max_boxes, b, codes, wlo, whi, boxes, via,
                S, H, dH, stack, xs, R, props):
-    """Verdicts of network b (row b of the outputs): J, the monotone shortcuts, an
-    exhaustive search of the weakest wanted period (usually 2: its absence settles all),
-    float-proposed brackets for the rest, strongest first, then exhaustive searches of what
-    is left, weakest first; Sharkovsky after each verdict.  Leaves -1 where nothing is proven."""
+    """Verdicts of network b (row b of the outputs): J, the monotone shortcuts, exhaustive
+    searches from the weakest wanted period up (usually 2: its absence settles all), then
+    float-proposed brackets, strongest first, for what the searches left open; Sharkovsky
+    after each verdict.  Leaves -1 where nothing is proven."""
     np_ = periods.shape[0]
     lo, hi = invariant(p, shapes, acts, table, S)
     if not (lo <= hi):
@@ -570,12 +570,15 @@ def decide_one(p, shapes, acts, table, periods, ranks, max_boxes, b, codes, wlo,
         if mono > 0:
             return
     order = np.argsort(ranks)
-    # the weakest period first, exhaustively: its absence settles every other period
-    search_period(p, shapes, acts, table, order[np_ - 1], periods, ranks, lo, hi, max_boxes, b,
-                  codes, wlo, whi, boxes, via, S, H, dH, stack)
+    # exhaustive searches, the weakest period first: an absence settles every stronger
+    # period (usually 2 settles all), and a search also finds a point of its own period
+    for jj in range(np_ - 1, -1, -1):
+        search_period(p, shapes, acts, table, order[jj], periods, ranks, lo, hi, max_boxes, b,
+                      codes, wlo, whi, boxes, via, S, H, dH, stack)
     if undecided_count(codes, b) == 0:
         return
-    # yes by float-proposed brackets, strongest period first (one scan serves all)
+    # what a search left open (a budget, a tangency): brackets from a float scan, strongest
+    # period first (a yes there settles the weaker periods)
     pmax = 1
     for j in range(np_):
         pmax = max(pmax, periods[j])
@@ -595,10 +598,6 @@ def decide_one(p, shapes, acts, table, periods, ranks, max_boxes, b, codes, wlo,
                 whi[b, j] = v
                 settle(codes, via, ranks, b)
                 break
-    # then exhaustive searches, weakest first (an absence settles the stronger periods)
-    for jj in range(np_ - 2, -1, -1):
-        search_period(p, shapes, acts, table, order[jj], periods, ranks, lo, hi, max_boxes, b,
-                      codes, wlo, whi, boxes, via, S, H, dH, stack)
 
 
 @njit(cache=True)
