@@ -25,6 +25,9 @@ three rounds of E <- E intersected with the union of enclosures of f over six pi
 (hull of the end values on a piece where f' has one strict sign); J is E widened by a
 margin.  Every periodic orbit lies in J.
 
+Floating-point evaluation with libm (``float_eval``) only *proposes*: a direction of
+monotonicity to prove, brackets to prove; a bad proposal costs time, never correctness.
+
 Verdicts (the proofs of :mod:`rnnchaos.certified.periodic`):
 
 * monotone: f' > 0 on every cell of a subdivision of J: every periodic point is fixed
@@ -78,15 +81,23 @@ from .intervals import (
 YES_CODE, NO_CODE, UNDECIDED_CODE = 1, 0, -1
 #: witness kinds (``KernelResult.via``)
 VIA_NONE, VIA_BRACKET, VIA_EXHAUSTIVE_ROOT, VIA_EXHAUSTIVE, VIA_MONOTONE, VIA_SHARKOVSKY = range(6)
+#: boxes per exhaustive search; beyond it the network goes to the arb engine
 MAX_BOXES = 600
+#: split point of a box, an exact dyadic fraction off the centre (as in certified.roots), so
+#: a root at a round point such as 0 does not land on a split point where no sign test sees it
 SPLIT = 0.4921875
+#: the shrinking of J, as in certified.invariant
 SHRINK_ROUNDS = 3
 SHRINK_PIECES = 6
 SHRINK_MIN_GAIN = 0.2
+#: float grid proposing a direction of monotonicity, and the cell budget of its proof
 MONO_GRID = 33
 MONO_CELLS = 64
+#: float scan proposing brackets (points of J) and brackets tried per period
 SCAN = 64
 MAX_PROPOSALS = 3
+#: boxes narrower than this fraction of J are left unresolved (a tangency: the arb engine,
+#: with more precision, may still settle them)
 TANGENCY = 2.0 ** -36
 
 
