@@ -63,6 +63,11 @@ def part_batch(args):
     from rnnchaos.networks.batch import sample_preset_batch
     print("batch verdicts, paper_he tanh (kernel, then float proposals + ball confirmation for "
           "what it leaves), one process, after a warm-up call (compiled code loaded)")
+    try:
+        from rnnchaos._lib.jit import default_threads
+        print(f"  kernel threads in this process: {default_threads()} (RNNCHAOS_THREADS)")
+    except ImportError:
+        pass
     cells = ((2, True, args.batch_n), (2, False, args.batch_n), (4, False, args.batch_n),
              (64, False, max(20, args.batch_n // 10)))
     for k, clip, n in cells:
