@@ -307,15 +307,9 @@ def iterate_box(p, shapes, acts, table, a, b, n, S, H, dH):
 
 # ---------------------------------------------------------------- invariant interval
 @njit(cache=True)
-def piece_image(p, shapes, acts, table, u, v, S):
-    """An enclosure of f([u, v]) (hull of the end values where f is strictly monotone)."""
-    vl, vh, sl, sh = box_eval(p, shapes, acts, table, u, v, True, S)
-    if sl > 0.0 or sh < 0.0:
-        al, ah, _a, _b = box_eval(p, shapes, acts, table, u, u, False, S)
-        bl, bh, _c, _d = box_eval(p, shapes, acts, table, v, v, False, S)
-        if al != al or ah != ah or bl != bl or bh != bh:
-            return np.nan, np.nan
-        return min(al, bl), max(ah, bh)
+def mean_value_image(p, shapes, acts, table, u, v, vl, vh, sl, sh, S):
+    """An enclosure of f([u, v]) from the natural one [vl, vh] and the slope enclosure
+    [sl, sh]: met with the mean-value form around the midpoint."""
     m = 0.5 * u + 0.5 * v
     if not (u <= m <= v):
         m = u
@@ -327,6 +321,43 @@ def piece_image(p, shapes, acts, table, u, v, S):
 
 
 @njit(cache=True)
+def image_hull(p, shapes, acts, table, a, b, S):
+    """An enclosure of f([a, b]) over SHRINK_PIECES pieces: the hull of the end values on a
+    piece where f' has one strict sign (f strictly monotone there), the mean-value image
+    elsewhere.  An end value is shared by the two pieces meeting there.  (-inf, inf) when a
+    piece gives no bound (NaN)."""
+    il = np.inf
+    ih = -np.inf
+    el = np.nan  # enclosure of f at the left end of the current piece, when known
+    eh = np.nan
+    for i in range(SHRINK_PIECES):
+        u = a + (b - a) * i / SHRINK_PIECES
+        v = b if i == SHRINK_PIECES - 1 else a + (b - a) * (i + 1) / SHRINK_PIECES
+        vl, vh, sl, sh = box_eval(p, shapes, acts, table, u, v, True, S)
+        if sl > 0.0 or sh < 0.0:
+            if not (el <= eh):
+                el, eh, _a, _b = box_eval(p, shapes, acts, table, u, u, False, S)
+            rl, rh, _c, _d = box_eval(p, shapes, acts, table, v, v, False, S)
+            if el <= eh and rl <= rh:
+                ql = min(el, rl)
+                qh = max(eh, rh)
+            else:
+                ql = np.nan
+                qh = np.nan
+            el = rl
+            eh = rh
+        else:
+            ql, qh = mean_value_image(p, shapes, acts, table, u, v, vl, vh, sl, sh, S)
+            el = np.nan
+            eh = np.nan
+        if not (ql <= qh):  # NaN: no image bound from this piece
+            return -np.inf, np.inf
+        il = min(il, ql)
+        ih = max(ih, qh)
+    return il, ih
+
+
+@njit(cache=True)
 def invariant(p, shapes, acts, table, S):
     """(lo, hi) of an interval J holding every periodic point (module docstring), or
     (NaN, NaN) when f(R) is not proven bounded."""
@@ -334,18 +365,7 @@ def invariant(p, shapes, acts, table, S):
     if not (np.isfinite(a) and np.isfinite(b) and a <= b):
         return np.nan, np.nan
     for _ in range(SHRINK_ROUNDS):
-        il = np.inf
-        ih = -np.inf
-        for i in range(SHRINK_PIECES):
-            u = a + (b - a) * i / SHRINK_PIECES
-            v = b if i == SHRINK_PIECES - 1 else a + (b - a) * (i + 1) / SHRINK_PIECES
-            ql, qh = piece_image(p, shapes, acts, table, u, v, S)
-            if not (ql <= qh):  # NaN: no image bound from this piece
-                il = -np.inf
-                ih = np.inf
-            else:
-                il = min(il, ql)
-                ih = max(ih, qh)
+        il, ih = image_hull(p, shapes, acts, table, a, b, S)
         na = max(a, il)
         nb = min(b, ih)
         if not na <= nb:
