@@ -218,8 +218,16 @@ def tanh_point(x, table):
 
 @njit(cache=True)
 def tanh_interval(al, ah, table):
-    """An enclosure of tanh([al, ah]) (tanh is increasing)."""
-    return tanh_point(al, table)[0], tanh_point(ah, table)[1]
+    """An enclosure of tanh([al, ah]): tanh is increasing, so [lo(tanh al), hi(tanh ah)];
+    for a narrow interval (width at most that of the enclosure at al, the case of a point
+    pushed through outward-rounded layers) one evaluation does: tanh ah <= tanh al +
+    (ah - al) since 0 < tanh' <= 1, so hi(tanh al) + up(ah - al) bounds it, and the
+    enclosure stays within twice its point width."""
+    lo, hi = tanh_point(al, table)
+    w = up(ah - al)
+    if w <= hi - lo:
+        return lo, min(up(hi + w), 1.0)
+    return lo, tanh_point(ah, table)[1]
 
 
 @njit(cache=True)
