@@ -81,6 +81,11 @@ def test_tanh_and_sigmoid_of_intervals_and_slopes():
                 assert dl <= 1 - t ** 2 <= dh
             if a == b:
                 assert sh - sl <= 40 * ulp(sh)
+        for x in pts:  # narrow intervals (one tanh evaluation and a Lipschitz bound)
+            b = x + 3 * ulp(x)
+            tl, th = tanh_interval(x, b, TABLE)
+            assert tl <= mpmath.tanh(mpmath.mpf(x)) and mpmath.tanh(mpmath.mpf(b)) <= th
+            assert th - tl <= 40 * ulp(th) + 4 * ulp(x)
 
 
 def rand_double(rng):
