@@ -240,7 +240,7 @@ def test_box_enclosures_contain_mpmath_values_and_slopes():
                 net = random_net(rng, width, act, out_act, scale)
             params, shapes, acts = NetworkBatch.from_networks([net]).packed()
             S = np.empty((8, width + 1))
-            H, dH = np.empty((2, 4)), np.empty((2, 4))
+            H, dH = np.empty((4, 4)), np.empty((2, 4))
             mp = MpMap(net)
             for _ in range(4):
                 c, r = rng.normal(0, 1.5), 10.0 ** rng.uniform(-6, 0)

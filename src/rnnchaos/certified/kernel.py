@@ -46,6 +46,13 @@ Verdicts (the proofs of :mod:`rnnchaos.certified.periodic`):
   all proper-divisor enclosures exclude 0 -> a point of minimal period p (yes); for some
   proper divisor d, h_d' excludes 0 and h_d changes sign strictly across the box -> h_d
   has a root there, which is a root of h_p, hence the unique one: not of minimal period p.
+  A box X is also settled when, for some k < p, an enclosure of f^k(X) lies in X and one
+  of (f^k)' over X lies in (-1, 1): f^k is then a contraction of X into itself (mean-value
+  lemma), with one fixed point x*; a periodic point x in X has f^(k n)(x) = x for its
+  period n, its f^k-orbit stays in X, and |x - x*| = |f^(k n)(x) - f^(k n)(x*)| <=
+  L^n |x - x*| with L < 1 gives x = x*, so its minimal period divides k < p: X holds no
+  point of minimal period p (a trap around an attracting cycle, where h_p is flat and
+  costs many boxes otherwise).
   When every box is settled and every root box is of the second kind, no point of minimal
   period p lies in J, hence none exists (no).  The witness is the number of boxes.
   A box narrower than the tangency width, a budget overrun or an unclassifiable root box
@@ -276,8 +283,9 @@ def residual_sign(p, shapes, acts, table, x, n, S):
 
 @njit(cache=True)
 def iterate_box(p, shapes, acts, table, a, b, n, S, H, dH):
-    """Fill H[:, k] with an enclosure of h_k([a, b]) and dH[:, k] with one of h_k' over it,
-    k = 1..n (mean-value form met with the natural one; module docstring)."""
+    """Fill H[0:2, k] with an enclosure of h_k([a, b]), H[2:4, k] with one of f^k([a, b])
+    and dH[:, k] with one of h_k' over it, k = 1..n (mean-value form met with the natural
+    one; module docstring)."""
     m = 0.5 * a + 0.5 * b
     if not (a <= m <= b):
         m = a
@@ -301,6 +309,8 @@ def iterate_box(p, shapes, acts, table, a, b, n, S, H, dH):
         rl, rh = iadd(rl, rh, tl, th)
         nl, nh = isub(yl, yh, a, b)
         H[0, k], H[1, k] = imeet(rl, rh, nl, nh)
+        H[2, k] = yl
+        H[3, k] = yh
         dH[0, k] = el
         dH[1, k] = eh
 
@@ -479,6 +489,17 @@ def classify_box(p, shapes, acts, table, per, a, b, S, H, dH):
 
 
 @njit(cache=True)
+def contracting_trap(per, a, b, H, dH):
+    """True when, for some k < per, f^k maps X = [a, b] into itself with |(f^k)'| < 1 on X
+    (H, dH: iterates over X): then X holds no point of minimal period ``per`` (module
+    docstring)."""
+    for k in range(1, per):
+        if H[2, k] >= a and H[3, k] <= b and dH[0, k] > -2.0 and dH[1, k] < 0.0:
+            return True
+    return False
+
+
+@njit(cache=True)
 def exhaustive(p, shapes, acts, table, per, lo, hi, max_boxes, S, H, dH, stack):
     """(code, boxes, a, b): 1 with a root box [a, b] of minimal period ``per``, 0 when
     no point of minimal period ``per`` lies in [lo, hi], -1 when undecided."""
@@ -496,6 +517,8 @@ def exhaustive(p, shapes, acts, table, per, lo, hi, max_boxes, S, H, dH, stack):
             return -1, boxes, a, b
         iterate_box(p, shapes, acts, table, a, b, per, S, H, dH)
         if strict_sign(H[0, per], H[1, per]) != 0:
+            continue
+        if contracting_trap(per, a, b, H, dH):
             continue
         if strict_sign(dH[0, per], dH[1, per]) != 0:
             sa = residual_sign(p, shapes, acts, table, a, per, S)
@@ -672,7 +695,7 @@ def decide_range(params, shapes, acts, table, periods, ranks, max_boxes, codes, 
     for j in range(periods.shape[0]):
         pmax = max(pmax, periods[j])
     S = np.empty((8, width))
-    H = np.empty((2, pmax + 1))
+    H = np.empty((4, pmax + 1))
     dH = np.empty((2, pmax + 1))
     stack = np.empty((max_boxes + 4, 2))
     xs = np.empty(SCAN)
