@@ -508,6 +508,7 @@ def exhaustive(p, shapes, acts, table, per, lo, hi, max_boxes, S, H, dH, stack):
     """(code, boxes, a, b): 1 with a root box [a, b] of minimal period ``per``, 0 when
     no point of minimal period ``per`` lies in [lo, hi], -1 when undecided."""
     min_width = (hi - lo) * TANGENCY
+    unresolved = False
     stack[0, 0] = lo
     stack[0, 1] = hi
     top = 1
@@ -538,16 +539,19 @@ def exhaustive(p, shapes, acts, table, per, lo, hi, max_boxes, S, H, dH, stack):
                 if kind == 0:
                     continue
                 # not shown either way: split, as the enclosures tighten on smaller boxes
-        if not (b - a >= min_width):
-            return -1, boxes, a, b
         c = a + (b - a) * SPLIT
-        if not (a < c < b):
-            return -1, boxes, a, b
+        if not (b - a >= min_width and a < c < b):
+            # unresolved: no "no" any more, but a point of minimal period per may still be
+            # found in another box
+            unresolved = True
+            continue
         stack[top, 0] = c
         stack[top, 1] = b
         stack[top + 1, 0] = a
         stack[top + 1, 1] = c
         top += 2
+    if unresolved:
+        return -1, boxes, lo, hi
     return 0, boxes, lo, hi
 
 
@@ -731,9 +735,27 @@ class KernelResult:
         return self.codes[:, self.periods.index(p)]
 
 
-def kernel_verdicts(batch, periods, max_boxes: int = MAX_BOXES, threads: int | None = None) -> KernelResult:
+def helper_periods(periods) -> tuple:
+    """Periods searched besides the wanted ones: 4, when 2 is wanted and a period stronger
+    than 4 (3, 5, 6, ...) too.  With period 2 present the search for h_4 is much cheaper
+    than for h_6 (fewer steps, fewer roots), and its absence settles every stronger period
+    by Sharkovsky's theorem.
+
+    >>> helper_periods((2, 3, 6)), helper_periods((2,)), helper_periods((3, 6))
+    ((4,), (), ())
+    """
+    if 2 in periods and 4 not in periods and any(sharkovsky_key(q) < sharkovsky_key(4)
+                                                 for q in periods):
+        return (4,)
+    return ()
+
+
+def kernel_verdicts(batch, periods, max_boxes: int = MAX_BOXES, threads: int | None = None,
+                    helpers: bool = True) -> KernelResult:
     """Kernel verdicts on the minimal periods ``periods`` (each >= 2) for every network of
-    ``batch`` (a :class:`~rnnchaos.networks.batch.NetworkBatch`).
+    ``batch`` (a :class:`~rnnchaos.networks.batch.NetworkBatch`); with ``helpers``, the
+    :func:`helper_periods` are searched too (their verdicts serve the wanted ones through
+    Sharkovsky's theorem and are not returned).
 
     >>> from rnnchaos.networks.batch import NetworkBatch
     >>> from rnnchaos.networks.model import ScalarRNN
@@ -742,9 +764,10 @@ def kernel_verdicts(batch, periods, max_boxes: int = MAX_BOXES, threads: int | N
     >>> kernel_verdicts(NetworkBatch.from_networks([f]), [2, 3]).codes.tolist()
     [[0, 0]]
     """
-    periods = tuple(int(q) for q in periods)
-    if any(q < 2 for q in periods):
+    wanted = tuple(int(q) for q in periods)
+    if any(q < 2 for q in wanted):
         raise ValueError("the kernel decides periods >= 2")
+    periods = wanted + (helper_periods(wanted) if helpers else ())
     params, shapes, acts = batch.packed()
     nb, P = len(batch), len(periods)
     order = sorted(range(P), key=lambda j: sharkovsky_key(periods[j]))
@@ -762,9 +785,11 @@ def kernel_verdicts(batch, periods, max_boxes: int = MAX_BOXES, threads: int | N
         run_chunks(lambda s, e: decide_range(params, shapes, acts, table, per, ranks, int(max_boxes),
                                              codes, lo, hi, boxes, via, s, e),
                    nb, threads=threads, min_chunk=64)
-    return KernelResult(periods, codes, lo, hi, boxes, via)
+    k = len(wanted)
+    return KernelResult(wanted, codes[:, :k].copy(), lo[:, :k].copy(), hi[:, :k].copy(),
+                        boxes[:, :k].copy(), via[:, :k].copy())
 
 
-__all__ = ["kernel_verdicts", "KernelResult", "box_eval", "iterate_box", "invariant",
+__all__ = ["kernel_verdicts", "helper_periods", "KernelResult", "box_eval", "iterate_box", "invariant",
            "monotonicity", "prove_bracket", "exhaustive", "point_residual", "YES_CODE", "NO_CODE",
            "UNDECIDED_CODE"]
