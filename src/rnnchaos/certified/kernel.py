@@ -58,7 +58,12 @@ Verdicts (the proofs of :mod:`rnnchaos.certified.periodic`):
   A box narrower than the tangency width, a budget overrun or an unclassifiable root box
   makes the search return -1.
 * Sharkovsky: a yes of q gives a yes of every period after q in Sharkovsky's order, a no
-  of q a no of every period before it (the ranks are passed in by the caller).
+  of q a no of every period before it (the ranks are passed in by the caller).  Helper
+  periods (:func:`helper_periods`: 4 beside 2 and 3 or 6) are searched for this alone.
+
+Order per network (``decide_one``): J, monotone shortcuts, exhaustive searches from the
+weakest period up (an absence settles every stronger period), then float-proposed
+brackets for what the searches left open.
 """
 from __future__ import annotations
 
