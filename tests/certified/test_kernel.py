@@ -258,3 +258,12 @@ def test_box_enclosures_contain_mpmath_values_and_slopes():
                             xm = mpmath.mpf(x)
                             slope = (mp(xm + h) - mp(xm - h)) / (2 * h)
                             assert sl - 1e-30 <= slope <= sh + 1e-30
+
+
+def test_helper_period_changes_no_verdict():
+    preset = build_preset("paper_he", 4, activation="tanh", gain=2.5)
+    batch = sample_preset_batch(preset, 11, 0, 200)
+    a = kernel_verdicts(batch, [2, 3, 6]).codes
+    b = kernel_verdicts(batch, [2, 3, 6], helpers=False).codes
+    both = (a != -1) & (b != -1)
+    assert (a[both] == b[both]).all() and (a == 1).any()
