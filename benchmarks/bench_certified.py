@@ -8,7 +8,8 @@ Usage: python benchmarks/bench_certified.py [--part undecided|batch|analyze|all]
   N networks each (default 10,000; width 64 uses --n-wide), via `estimate` with the
   criteria period_2, period_3, positive_entropy (N = 6): counts and undecided counts.
 * batch: networks/s of the batch verdicts (period_2, period_3, positive_entropy <= 6) for
-  paper_he tanh, widths 2 (clipped and not) and 64, single process and W workers.
+  paper_he tanh, widths 2 (clipped and not), 4 and 64, single process (and the share the
+  compiled kernel decides alone) and W workers (a warm pool: start-up not counted).
 * analyze: median and max wall time of certified_orbits(net, 6) (what `rnnchaos analyze
   --max-period 6` runs) over R networks, widths 2, 4, 16, 64.
 """
@@ -47,28 +48,56 @@ def part_undecided(args):
           f"= {100 * und / max(total, 1):.3f}%")
 
 
+def kernel_share(batch):
+    """Share of networks the compiled kernel decides alone (None before the kernel existed)."""
+    try:
+        from rnnchaos.certified.kernel import kernel_verdicts
+    except ImportError:
+        return None
+    codes = kernel_verdicts(batch, [2, 3, 6]).codes
+    return float((codes != -1).all(axis=1).mean())
+
+
 def part_batch(args):
     from rnnchaos.certified.batch import decide_smooth
     from rnnchaos.networks.batch import sample_preset_batch
-    print("batch verdicts, paper_he tanh (float proposals + ball confirmation), one process")
-    for k, clip, n in ((2, True, args.batch_n), (2, False, args.batch_n), (4, False, args.batch_n),
-                       (64, False, max(20, args.batch_n // 20))):
-        batch = sample_preset_batch(build_preset("paper_he", k, activation="tanh", clip=clip),
-                                    args.seed, 0, n)
+    print("batch verdicts, paper_he tanh (kernel, then float proposals + ball confirmation for "
+          "what it leaves), one process, after a warm-up call (compiled code loaded)")
+    try:
+        from rnnchaos._lib.jit import default_threads
+        print(f"  kernel threads in this process: {default_threads()} (RNNCHAOS_THREADS)")
+    except ImportError:
+        pass
+    cells = ((2, True, args.batch_n), (2, False, args.batch_n), (4, False, args.batch_n),
+             (64, False, max(20, args.batch_n // 10)))
+    for k, clip, n in cells:
+        preset = build_preset("paper_he", k, activation="tanh", clip=clip)
+        decide_smooth(sample_preset_batch(preset, args.seed + 1, 0, 4), CRIT, 6)  # warm-up
+        batch = sample_preset_batch(preset, args.seed, 0, n)
         t0 = time.perf_counter()
         codes = decide_smooth(batch, CRIT, 6)
         dt = time.perf_counter() - t0
         und = sum(int((v == -1).sum()) for v in codes.values())
+        share = kernel_share(batch)
+        alone = "" if share is None else f", kernel alone decides {100 * share:.2f}%"
         print(f"  width {k:>2} clip {str(clip):<5} n={n:<6} {n / dt:9.1f} networks/s "
-              f"(undecided verdicts: {und})", flush=True)
+              f"(undecided verdicts: {und}{alone})", flush=True)
     if args.workers > 1:
-        print(f"estimate with {args.workers} worker processes (whole pipeline, incl. sampling):")
-        for k, clip, n in ((2, True, 4 * args.batch_n), (64, False, max(40, args.batch_n // 10))):
-            t0 = time.perf_counter()
-            estimate(build_preset("paper_he", k, activation="tanh", clip=clip), args.seed, n=n,
-                     criteria=CRIT, workers=args.workers, chunk_size=max(1, n // (4 * args.workers)))
-            dt = time.perf_counter() - t0
-            print(f"  width {k:>2} clip {str(clip):<5} n={n:<6} {n / dt:9.1f} networks/s", flush=True)
+        from rnnchaos._lib.runner import make_executor
+        print(f"estimate with {args.workers} worker processes (whole pipeline, incl. sampling; "
+              "pool started and warmed up first, so process start-up is not counted):")
+        with make_executor(args.workers) as ex:
+            for k, clip, n in ((2, True, 10 * args.batch_n), (2, False, 10 * args.batch_n),
+                               (64, False, max(40, args.batch_n // 2))):
+                preset = build_preset("paper_he", k, activation="tanh", clip=clip)
+                estimate(preset, args.seed + 1, n=4 * args.workers, criteria=CRIT, workers=ex,
+                         chunk_size=1)  # warm-up: every worker imports and loads its code
+                t0 = time.perf_counter()
+                estimate(preset, args.seed, n=n, criteria=CRIT, workers=ex,
+                         chunk_size=max(1, n // (4 * args.workers)))
+                dt = time.perf_counter() - t0
+                print(f"  width {k:>2} clip {str(clip):<5} n={n:<6} {n / dt:9.1f} networks/s",
+                      flush=True)
 
 
 def part_analyze(args):

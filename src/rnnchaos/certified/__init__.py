@@ -7,7 +7,12 @@ alone or mixed with piecewise-linear ones.
   sign tests; each root box holds exactly one root).
 * :mod:`.periodic`: three-valued verdicts per period (certified_yes / certified_no /
   undecided), orbit boxes, Li-Yorke certificates and their re-check.
-* :mod:`.batch`: float filter + ball confirmation for whole batches (estimate/sweep).
+* :mod:`.intervals`: outward-rounded float64 interval arithmetic and tanh/sigmoid
+  enclosures from correctly rounded operations (no libm), for compiled kernels.
+* :mod:`.kernel`: the same proofs as :mod:`.periodic` in that interval arithmetic, compiled
+  (numba) over whole batches; it returns yes / no / cannot decide with witnesses.
+* :mod:`.batch`: batch verdicts (estimate/sweep): the kernel first, then float filter +
+  ball confirmation for the networks it leaves undecided.
 """
 from .periodic import (
                        NO,

@@ -1,15 +1,19 @@
 """Batch verdicts (period_2, period_3, positive_entropy) for networks with smooth units:
-a float filter proposes, the ball engine decides.
+a compiled interval kernel decides most networks, the ball engine the rest.
 
-Float filter (numpy, vectorized over the batch; never decides anything).  For each network
-it evaluates h_p(x) = f^p(x) - x on a grid of the float range of f (the grid image of
-f), and *proposes* a bracket [x_i, x_{i+1}] where h_p changes sign while no h_d, d a
-proper divisor of p, does: a candidate point of minimal period p.
+Kernel (:mod:`rnnchaos.certified.kernel`, numba over the whole batch).  Rigorous float64
+interval arithmetic (:mod:`rnnchaos.certified.intervals`) carrying the proofs of
+:mod:`rnnchaos.certified.periodic`: invariant interval, monotone shortcuts, brackets of a
+point of minimal period p, exhaustive root isolation, Sharkovsky.  Every code it returns is
+a proof; what it cannot settle within its budget it leaves undecided (-1).
 
-Ball confirmation (:mod:`rnnchaos.certified.periodic`).  A proposal is confirmed by
-isolating the roots of h_p on the proposed bracket alone and proving the minimal period
-of one of them (the same proof as for ``certified_yes``); a failed or missing proposal
-sends the network to the exhaustive engine
+Ball engine, for the networks the kernel leaves undecided only.  A float filter (numpy,
+vectorized; never decides anything) evaluates h_p(x) = f^p(x) - x on a grid of the float
+range of f (the grid image of f), and *proposes* a bracket [x_i, x_{i+1}] where h_p changes
+sign while no h_d, d a proper divisor of p, does: a candidate point of minimal period p.
+A proposal is confirmed by isolating the roots of h_p on the proposed bracket alone and
+proving the minimal period of one of them (the same proof as for ``certified_yes``); a
+failed or missing proposal sends the network to the exhaustive engine
 (:func:`~rnnchaos.certified.periodic.certified_orbits` with Sharkovsky shortcuts, which
 decides 2 first, then 3, then p*).  Verdicts:
 
@@ -28,6 +32,7 @@ from flint import ctx
 
 from ..exact.periodic import weakest_non_power_of_two
 from .enclosures import BallMap
+from .kernel import kernel_verdicts
 from .periodic import (
     NO,
     PREC,
@@ -121,9 +126,11 @@ def decide_network(net, periods: list[int], proposals: dict[int, tuple] | None =
     return {p: statuses[p].status for p in periods}
 
 
-def decide_smooth(batch, criteria, entropy_max_period: int = 6) -> dict[str, np.ndarray]:
+def decide_smooth(batch, criteria, entropy_max_period: int = 6, *,
+                  use_kernel: bool = True) -> dict[str, np.ndarray]:
     """codes[c] (int8, one per network): 1 yes, 0 no, -1 undecided, for c in criteria
-    (a subset of period_2, period_3, positive_entropy)."""
+    (a subset of period_2, period_3, positive_entropy).  ``use_kernel=False`` sends every
+    network to the ball engine (for comparisons)."""
     criteria = [c for c in criteria if c in SMOOTH_CRITERIA]
     pstar = weakest_non_power_of_two_or_none(entropy_max_period)
     want = {"period_2": 2, "period_3": 3, "positive_entropy": pstar}
@@ -134,15 +141,25 @@ def decide_smooth(batch, criteria, entropy_max_period: int = 6) -> dict[str, np.
         codes["positive_entropy"][:] = NO_CODE
     if not periods:
         return codes
-    props = float_proposals(batch, periods)
-    code_of = {YES: YES_CODE, NO: NO_CODE, UNDECIDED: UNDECIDED_CODE}
-    for i in range(nb):
-        prop = {p: None if np.isnan(props[p][i, 0]) else (float(props[p][i, 0]), float(props[p][i, 1]))
-                for p in periods}
-        st = decide_network(batch.network(i), periods, prop)
-        for c in criteria:
-            if want[c] is not None:
-                codes[c][i] = code_of[st[want[c]]]
+    if use_kernel:
+        per_code = kernel_verdicts(batch, periods).codes
+    else:
+        per_code = np.full((nb, len(periods)), UNDECIDED_CODE, dtype=np.int8)
+    rest = np.flatnonzero((per_code == UNDECIDED_CODE).any(axis=1))
+    if len(rest):
+        props = float_proposals(batch.subset(rest), periods)
+        code_of = {YES: YES_CODE, NO: NO_CODE, UNDECIDED: UNDECIDED_CODE}
+        for r, i in enumerate(rest):
+            todo = [p for j, p in enumerate(periods) if per_code[i, j] == UNDECIDED_CODE]
+            prop = {p: None if np.isnan(props[p][r, 0]) else (float(props[p][r, 0]), float(props[p][r, 1]))
+                    for p in todo}
+            st = decide_network(batch.network(int(i)), todo, prop)
+            for j, p in enumerate(periods):
+                if p in st:
+                    per_code[i, j] = code_of[st[p]]
+    for c in criteria:
+        if want[c] is not None:
+            codes[c][:] = per_code[:, periods.index(want[c])]
     return codes
 
 
