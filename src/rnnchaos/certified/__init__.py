@@ -13,6 +13,10 @@ alone or mixed with piecewise-linear ones.
   (numba) over whole batches; it returns yes / no / cannot decide with witnesses.
 * :mod:`.batch`: batch verdicts (estimate/sweep): the kernel first, then float filter +
   ball confirmation for the networks it leaves undecided.
+* :mod:`.laps`: certified lap counts of f^t (turning points of f proven in ball
+  arithmetic, pulled back along the laps of f^k), for ``regions`` and the entropy bound.
+* :mod:`.entropy`: rigorous lower (certified periods) and upper (lap counts, Lipschitz)
+  bounds on the topological entropy.
 """
 from .periodic import (
                        NO,

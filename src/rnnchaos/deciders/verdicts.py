@@ -98,8 +98,9 @@ batch driver, the exact fallback).
 
 Networks the filter does not handle (depth 3, hardtanh hidden units, ...) go to the exact
 engine.  Networks with tanh or sigmoid anywhere get the three exact criteria from the
-certified ball engine (:func:`rnnchaos.certified.batch.decide_smooth`: a float filter
-proposes, ball arithmetic decides); what it cannot decide is marked undecided
+certified engine (:func:`rnnchaos.certified.batch.decide_smooth`: a compiled interval
+kernel decides almost every network, the ball-arithmetic engine the rest); what neither
+can decide is marked undecided
 (``Verdicts.undecided``), never guessed; their reference test is computed as usual.
 """
 from __future__ import annotations
@@ -253,8 +254,8 @@ class Verdicts:
 
     ``arrays[c]`` is a boolean array (one entry per network) for each requested criterion
     ``c`` (True: certified yes).  For networks with tanh or sigmoid units the exact criteria
-    come from the certified ball engine (:mod:`rnnchaos.certified.batch`), and the networks it
-    leaves undecided are marked in ``undecided[c]`` (and are False in ``arrays[c]``).
+    come from the certified engine (:mod:`rnnchaos.certified.batch`: interval kernel, then
+    ball arithmetic), and the networks it leaves undecided are marked in ``undecided[c]`` (and are False in ``arrays[c]``).
     ``exact_fallback[i]`` says network ``i`` was decided by the exact
     engine because the float filter could not decide it (or does not handle its
     architecture).  ``verdicts["period_3"]`` is ``verdicts.arrays["period_3"]``.
@@ -400,7 +401,7 @@ def decide(batch: NetworkBatch, criteria: Sequence[str] = CRITERIA, *, entropy_m
 
     Networks the float filter cannot decide are sent to
     :func:`~rnnchaos.exact.periodic.periodic_orbits` (``Verdicts.exact_fallback``).  Exact criteria
-    of networks with tanh or sigmoid units come from the certified ball engine (undecided ones
+    of networks with tanh or sigmoid units come from the certified engine (undecided ones
     in ``Verdicts.undecided``).  Bad arguments raise
     :class:`~rnnchaos.errors.SpecError` naming the field.
 
@@ -425,7 +426,7 @@ def decide(batch: NetworkBatch, criteria: Sequence[str] = CRITERIA, *, entropy_m
     undecided_by: dict[str, np.ndarray] = {}
     exact = [c for c in criteria if c in EXACT_CRITERIA]
     if exact:
-        if not batch.is_piecewise_linear:  # tanh / sigmoid: float filter + ball engine
+        if not batch.is_piecewise_linear:  # tanh / sigmoid: interval kernel + ball engine
             from ..certified.batch import decide_smooth
             codes_smooth = decide_smooth(batch, exact, entropy_max_period=n_max)
             for c in exact:
