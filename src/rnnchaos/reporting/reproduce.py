@@ -122,27 +122,28 @@ class Plan:
     gain_widths: tuple[int, ...]
     width_rows: tuple[str, ...] = ("paper_he",)
     width_gains: tuple[float, ...] = (1.0,)
-    #: tanh cells are decided by the ball-arithmetic engine (milliseconds per network, far
-    #: more at width 64): their own sample sizes, None = table_n
+    #: tanh cells are decided by the certified interval kernel (tens of microseconds per
+    #: network at width 2, about a millisecond at width 64): their own sample sizes, None =
+    #: table_n
     tanh_table_n: int | None = None
     tanh_wide_table_n: int | None = None  # tanh cells of width > 8
     tanh_width_n: int | None = None  # the tanh curve of the width section (widths <= 64)
 
 
-#: The paper's ReLU rows whose width dependence is tested (tanh rows join once decided).
+#: The paper's ReLU rows whose width dependence is tested (the tanh curve: paper_he).
 WIDTH_ROWS = ("paper_row1", "paper_he", "paper_he_u", "paper_glorot")
 # quick: about a minute of width study on 2 cores, 10^6 networks per width up to 256 (P(period 3)
 # resolved down to a few 1e-6)
 QUICK = Plan(table_n=5000, widths=(2, 4, 8, 16, 32, 64, 128, 256),
              width_tiers=((256, 1_000_000),),
              gain_n=2000, gains=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gain_widths=(2,),
-             tanh_table_n=600, tanh_wide_table_n=60, tanh_width_n=80)
+             tanh_table_n=None, tanh_wide_table_n=2000, tanh_width_n=20_000)
 FULL = Plan(table_n=10000, widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
             width_tiers=((64, 10_000_000), (4096, 1_000_000)), gain_n=10000,
             gains=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0), gain_widths=(2, 16),
             width_rows=WIDTH_ROWS, width_gains=(0.5, 1.0, 2.0, 4.0),
-            tanh_table_n=10000, tanh_wide_table_n=10000, tanh_width_n=2000)
-#: The tanh curve of the width section stops here (the ball engine's cost grows with width).
+            tanh_table_n=None, tanh_wide_table_n=None, tanh_width_n=1_000_000)
+#: The tanh curve of the width section stops here (the certified cost grows with width).
 TANH_WIDTH_MAX = 64
 WIDTH_CRITERIA = ("period_2", "period_3", "positive_entropy")
 
@@ -182,7 +183,7 @@ def run_width(out: Path, plan: Plan, seed: int, workers: int) -> list[dict[str, 
                            widths=widths, gains=list(plan.width_gains), n=n, seed=seed,
                            criteria=WIDTH_CRITERIA)  # chunks sized per cell (task_size)
     tanh_widths = [k for k in plan.widths if k <= TANH_WIDTH_MAX]
-    if tanh_widths and plan.tanh_width_n:  # He networks with tanh units (certified ball engine)
+    if tanh_widths and plan.tanh_width_n:  # He networks with tanh units (certified engine)
         rows += _sweep(out, "width_tanh", workers, presets=["paper_he"], widths=tanh_widths,
                        gains=[1.0], n=plan.tanh_width_n, seed=seed, criteria=WIDTH_CRITERIA,
                        activation="tanh")
@@ -302,7 +303,7 @@ def width_sentence(t: dict[str, Any]) -> str:
             f"{last['width']}")
     slope = (f"{_sci(t['slope'], signed=True)} per doubling of the width, 95% interval "
              f"[{_sci(t['ci_low'], signed=True)}, {_sci(t['ci_high'], signed=True)}], "
-             f"Cochran-Armitage p = {_p_text(t['p_value'])}")
+             f"Cochran-Armitage p {'' if t['p_value'] == 0 else '= '}{_p_text(t['p_value'])}")
     if t["p_value"] < TREND_ALPHA:
         direction = "falls" if t["slope"] < 0 else "rises"
         return f"depends on width: it {direction} ({span}; {slope})."
