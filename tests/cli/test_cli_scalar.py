@@ -87,6 +87,14 @@ def test_regions_of_a_smooth_map(capsys, tmp_path):
     assert code == 0 and "certified" in out and "n/a" in out and "16" in out
 
 
+def test_regions_of_a_smooth_map_obeys_max_pieces(capsys, tmp_path):
+    path = tmp_path / "bump.json"
+    path.write_text(json.dumps(BUMP))  # 2^t laps: more than 10 turning points from t = 4
+    js = run_json(["regions", str(path), "--steps", "6", "--max-pieces", "10"], capsys)
+    assert js["laps"][:3] == [2, 4, 8] and js["laps"][3:] == [None, None, None]
+    assert js["undecided"]["from_step"] == 4 and "budget" in json.dumps(js["undecided"])
+
+
 def test_regions_of_a_smooth_map_states_undecided_steps(capsys, tmp_path):
     path = tmp_path / "superstable.json"  # -tanh(2|x|): f(0) = 0 at the turning point 0
     path.write_text(json.dumps({"layers": [

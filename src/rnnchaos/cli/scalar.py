@@ -168,11 +168,12 @@ def cmd_regions(args) -> int:
 
 def _smooth_regions(net, args, interval) -> int:
     """``regions`` for a smooth map: certified laps of f^t (pieces are not defined)."""
-    from ..certified.laps import certified_laps
+    from ..certified.laps import MAX_TURNING, certified_laps
     from ..studies.expressivity import LOG_2, LOG_PHI, fit_growth
 
-    try:
-        rc = certified_laps(net, args.steps, interval)
+    try:  # --max-pieces bounds the turning points too (each costs ball arithmetic)
+        rc = certified_laps(net, args.steps, interval,
+                            max_turning=min(args.max_pieces, MAX_TURNING))
     except SpecError as exc:  # the library names its argument; the user typed --interval
         if exc.field != "interval":
             raise
@@ -398,7 +399,7 @@ def register(subparsers) -> None:
                    help=f"T: count f^t for t = 1..T (T <= {MAX_STEPS})")
     p.add_argument("--interval", nargs=2, metavar=("LO", "HI"), type=number_option(), default=None,
                    help="exact decimals or fractions, e.g. -1/2 1 (default: the invariant interval)")
-    max_pieces_option(p, "regions")
+    max_pieces_option(p, "regions")  # smooth maps: turning points, at most laps.MAX_TURNING
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_regions)
 
