@@ -71,10 +71,15 @@ def reference_window(preset) -> float:
 #: Parameters drawn and decided at once in a worker (about 32 MiB of float64): sizes a
 #: task to about 0.1-0.5 s of work at every width (the deciders' cost grows with width).
 TASK_PARAMETERS = 1 << 22
+#: Networks with tanh or sigmoid units cost the certified engine about this many times what
+#: the piecewise-linear filter costs (width 2: ~20-25 us against ~0.6 us per network; width
+#: 64: ~300 us against ~7 us), so their tasks hold that many times fewer parameters.
+SMOOTH_COST = 32
 
 
 def task_size(preset) -> int:
-    """Networks per task for ``preset``: a whole number of blocks, about TASK_PARAMETERS parameters.
+    """Networks per task for ``preset``: a whole number of blocks, about TASK_PARAMETERS
+    parameters (TASK_PARAMETERS / SMOOTH_COST for networks with tanh or sigmoid units).
 
     The unit of work a runner hands a worker (sampling, deciding and counting fused
     per task, so nothing per-network crosses a process boundary).
@@ -82,11 +87,15 @@ def task_size(preset) -> int:
     >>> from rnnchaos.networks.presets import BLOCK_SIZE, build_preset
     >>> task_size(build_preset("paper_he", 2)) // BLOCK_SIZE, task_size(build_preset("paper_he", 4096))
     (585, 1024)
+    >>> task_size(build_preset("paper_he", 2, activation="tanh")) // BLOCK_SIZE
+    18
     """
     from ..networks.presets import BLOCK_SIZE
 
     per_network = sum(math.prod(t.shape) for t in preset.draw_targets())
-    return BLOCK_SIZE * max(1, TASK_PARAMETERS // per_network // BLOCK_SIZE)
+    smooth = any(layer.activation.name in ("tanh", "sigmoid") for layer in preset.plan)
+    budget = TASK_PARAMETERS // SMOOTH_COST if smooth else TASK_PARAMETERS
+    return BLOCK_SIZE * max(1, budget // per_network // BLOCK_SIZE)
 
 
 def _task_ranges(preset, start: int, count: int):
