@@ -67,13 +67,13 @@ brackets for what the searches left open.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._lib.jit import njit, run_chunks
 from ..exact.periodic import sharkovsky_key
+from ..networks.batch import step_packed
 from .intervals import (
     down,
     hull_zero,
@@ -229,34 +229,7 @@ def act_eval(code, a1, a2, zl, zh, dzl, dzh, slope, table):
 @njit(cache=True)
 def float_eval(p, shapes, acts, x, S):
     """f(x) in plain floating point (libm tanh): for proposals only, never for a proof."""
-    h = S[0]
-    g = S[4]
-    h[0] = x
-    off = 0
-    for l in range(shapes.shape[0]):
-        fin = shapes[l, 0]
-        fout = shapes[l, 1]
-        code = int(acts[l, 0])
-        boff = off + fin * fout
-        for o in range(fout):
-            z = p[boff + o]
-            for i in range(fin):
-                z += p[off + o * fin + i] * h[i]
-            if code == 4:
-                z = math.tanh(z)
-            elif code == 5:
-                z = 0.5 * (1.0 + math.tanh(0.5 * z))
-            elif code == 1:
-                z = max(z, 0.0)
-            elif code == 2:
-                z = z if z >= 0.0 else acts[l, 1] * z
-            elif code == 3:
-                z = min(max(z, acts[l, 1]), acts[l, 2])
-            g[o] = z
-        for o in range(fout):
-            h[o] = g[o]
-        off = boff + fout
-    return h[0]
+    return step_packed(p, x, shapes, acts, S[0], S[4])
 
 
 @njit(cache=True)

@@ -92,6 +92,7 @@ from .._lib.validation import check_int, parse_number
 from ..errors import SpecError
 from .enclosures import BallMap, interval, range_of_line
 from .invariant import outward_ball, smooth_invariant
+from .roots import ball_sign
 
 PREC = 64
 RETRY_PREC = 160
@@ -291,8 +292,8 @@ def _kink_sides(bm: BallMap, a: float, b: float, kinks: list) -> dict | None:
         k = kinks[0]
         if not (k.dz > 0 or k.dz < 0):
             return None
-        sa = _strict_sign(_preactivation(bm, arb(a), k.layer, k.unit) - k.at)
-        sb = _strict_sign(_preactivation(bm, arb(b), k.layer, k.unit) - k.at)
+        sa = ball_sign(_preactivation(bm, arb(a), k.layer, k.unit) - k.at)
+        sb = ball_sign(_preactivation(bm, arb(b), k.layer, k.unit) - k.at)
         return {(k.layer, k.unit): (k.at, sa)} if sa and sb and sa != sb else None
     if any(k.layer != 0 for k in kinks):
         return None
@@ -321,7 +322,7 @@ def _kink_box(bm: BallMap, a: float, b: float, kinks: list):
     _, d_b, _, k_b = jet(bm, box, {u: (at, -side) for u, (at, side) in sides.items()})
     if k_a or k_b:
         return None
-    s_a, s_b = _strict_sign(d_a), _strict_sign(d_b)
+    s_a, s_b = ball_sign(d_a), ball_sign(d_b)
     if s_a and s_b:
         return ("turn", None) if s_a != s_b else ("mono", s_a)
     return None
@@ -400,23 +401,15 @@ class CriticalPoints:
     unresolved: list
 
 
-def _strict_sign(x: arb) -> int:
-    if x > 0:
-        return 1
-    if x < 0:
-        return -1
-    return 0
-
-
 def _slope_sign_at(bm: BallMap, x: float) -> int:
-    return _strict_sign(jet(bm, arb(x))[1])
+    return ball_sign(jet(bm, arb(x))[1])
 
 
 def _classify_box(bm: BallMap, a: float, b: float):
     """('mono', sign) / ('turn', None) / ('flat', 'flat') / ('split', reason) for the box
     [a, b]."""
     _, d, d2, kinks = jet(bm, interval(a, b))
-    s = _strict_sign(d)
+    s = ball_sign(d)
     if s:
         return "mono", s
     if d.is_zero():  # f' = 0 on the whole box: a plateau (every unit before it off)

@@ -43,7 +43,7 @@ class Unresolved:
     reason: str
 
 
-def _sign(x: arb) -> int:
+def ball_sign(x: arb) -> int:
     """+1 / -1 when the ball is strictly positive / negative, 0 when it may contain 0."""
     if x > 0:
         return 1
@@ -113,7 +113,7 @@ def isolate(bm: BallMap, n: int, lo: float, hi: float, *, max_boxes: int = MAX_B
             continue
         dH = it.slopes[n] - 1
         if not dH.contains(0):
-            sa, sb = _sign(residual_at(bm, n, a)), _sign(residual_at(bm, n, b))
+            sa, sb = ball_sign(residual_at(bm, n, a)), ball_sign(residual_at(bm, n, b))
             if sa and sb:
                 if sa != sb:
                     roots.append((a, b))
@@ -137,7 +137,7 @@ def narrow(bm: BallMap, n: int, a: float, b: float, *, rel: float = 2.0 ** -40,
     of width about ``rel`` times max(1, |root|): float Newton or bisection proposals, each
     accepted by a strict sign test in ball arithmetic (a proposal whose sign is unclear
     ends the narrowing)."""
-    sa = _sign(residual_at(bm, n, a))
+    sa = ball_sign(residual_at(bm, n, a))
     for _ in range(steps):
         if b - a <= rel * max(1.0, abs(a), abs(b)):
             break
@@ -152,7 +152,7 @@ def narrow(bm: BallMap, n: int, a: float, b: float, *, rel: float = 2.0 ** -40,
                 w = max(abs(h / d) * 2, (b - a) * 2.0 ** -20)
                 for cand in (t - w, t + w):
                     if a < cand < b:
-                        s = _sign(residual_at(bm, n, cand))
+                        s = ball_sign(residual_at(bm, n, cand))
                         if s == 0:
                             continue
                         if s == sa:
@@ -164,7 +164,7 @@ def narrow(bm: BallMap, n: int, a: float, b: float, *, rel: float = 2.0 ** -40,
         c = 0.5 * (a + b)
         if not a < c < b:
             break
-        s = _sign(residual_at(bm, n, c))
+        s = ball_sign(residual_at(bm, n, c))
         if s == 0:
             break
         if s == sa:
@@ -174,4 +174,4 @@ def narrow(bm: BallMap, n: int, a: float, b: float, *, rel: float = 2.0 ** -40,
     return a, b
 
 
-__all__ = ["isolate", "narrow", "residual_at", "Unresolved", "MAX_BOXES"]
+__all__ = ["isolate", "narrow", "residual_at", "ball_sign", "Unresolved", "MAX_BOXES"]

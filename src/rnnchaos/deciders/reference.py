@@ -32,7 +32,7 @@ import numpy as np
 
 from .._lib.jit import HAVE_NUMBA, njit, run_chunks
 from ..errors import SpecError
-from ..networks.batch import NetworkBatch, forward_scratch, step_pl
+from ..networks.batch import NetworkBatch, forward_scratch, step_packed
 from ..networks.model import ScalarRNN
 
 #: Number of grid points of the notebooks.
@@ -73,10 +73,10 @@ def _counts_pl(params, shapes, acts, X, out, start, end):
     for b in range(start, end):
         p = params[b]
         for j in range(n):
-            v = step_pl(p, X[j], shapes, acts, h, g)
+            v = step_packed(p, X[j], shapes, acts, h, g)
             d0[j] = X[j] - v
             for _ in range(3):
-                v = step_pl(p, v, shapes, acts, h, g)
+                v = step_packed(p, v, shapes, acts, h, g)
             d3[j] = X[j] - v
         c0 = 0
         c3 = 0

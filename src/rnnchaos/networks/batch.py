@@ -20,6 +20,7 @@ own ``np.tanh`` so that they match :class:`~rnnchaos.networks.model.Activation` 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, Sequence
@@ -291,11 +292,15 @@ def _act(z, code, p1, p2):
         if z > p2:
             return p2
         return z
+    if code == 4:  # tanh (libm: a float evaluation, never a proof)
+        return math.tanh(z)
+    if code == 5:  # sigmoid as (1 + tanh(z/2))/2, the model's overflow-free formula
+        return 0.5 * (1.0 + math.tanh(0.5 * z))
     return z
 
 
 @njit(cache=True, inline="always")
-def step_pl(p, v, shapes, acts, h, g):
+def step_packed(p, v, shapes, acts, h, g):
     """f(v) for one packed network ``p`` (per-point float evaluation; h, g are scratch)."""
     h[0] = v
     off = 0
@@ -318,7 +323,7 @@ def step_pl(p, v, shapes, acts, h, g):
 
 @njit(cache=True, inline="always")
 def forward_scratch(shapes):
-    """Two work vectors as long as the widest layer, for :func:`step_pl`."""
+    """Two work vectors as long as the widest layer, for :func:`step_packed`."""
     width = 1
     for l in range(shapes.shape[0]):
         width = max(width, shapes[l, 1])
@@ -334,7 +339,7 @@ def _forward_pl(params, shapes, acts, x, steps, out, start, end):
         for j in range(n):
             v = x[b, j]
             for _ in range(steps):
-                v = step_pl(p, v, shapes, acts, h, g)
+                v = step_packed(p, v, shapes, acts, h, g)
             out[b, j] = v
 
 
