@@ -64,7 +64,7 @@ def part_batch(args):
     print("batch verdicts, paper_he tanh (kernel, then float proposals + ball confirmation for "
           "what it leaves), one process, after a warm-up call (compiled code loaded)")
     try:
-        from rnnchaos._lib.jit import default_threads
+        from rnnchaos._lib.threads import default_threads
         print(f"  kernel threads in this process: {default_threads()} (RNNCHAOS_THREADS)")
     except ImportError:
         pass

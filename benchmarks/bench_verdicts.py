@@ -21,7 +21,7 @@ import argparse
 import os
 import time
 
-from rnnchaos._lib.jit import default_threads
+from rnnchaos._lib.threads import default_threads
 from rnnchaos.deciders.reference import notebook_loop_reference_test, reference_test
 from rnnchaos.deciders.verdicts import EXACT_CRITERIA, decide
 from rnnchaos.exact.periodic import periodic_orbits

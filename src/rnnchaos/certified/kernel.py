@@ -71,7 +71,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._lib.jit import njit, run_chunks
+from .._lib.jit import njit
+from .._lib.threads import run_chunks
 from ..exact.periodic import sharkovsky_key
 from ..networks.batch import step_packed
 from .intervals import (

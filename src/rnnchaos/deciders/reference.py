@@ -30,7 +30,8 @@ from numbers import Real
 
 import numpy as np
 
-from .._lib.jit import HAVE_NUMBA, njit, run_chunks
+from .._lib.jit import HAVE_NUMBA, njit
+from .._lib.threads import run_chunks
 from ..errors import SpecError
 from ..networks.batch import NetworkBatch, forward_scratch, step_packed
 from ..networks.model import ScalarRNN

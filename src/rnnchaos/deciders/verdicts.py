@@ -111,7 +111,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .._lib.jit import HAVE_NUMBA, njit, run_chunks
+from .._lib.jit import HAVE_NUMBA, njit
+from .._lib.threads import run_chunks
 from ..errors import SpecError
 from ..exact.periodic import periodic_orbits, weakest_non_power_of_two
 from ..networks.batch import (

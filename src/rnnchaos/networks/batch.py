@@ -27,7 +27,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._lib.jit import HAVE_NUMBA, njit, run_chunks
+from .._lib.jit import HAVE_NUMBA, njit
+from .._lib.threads import run_chunks
 from ..errors import SpecError
 from .model import Activation, Layer, ScalarRNN
 

@@ -84,7 +84,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._lib.jit import run_chunks
+from .._lib.threads import run_chunks
 from .._lib.validation import check_int, check_real
 from ..errors import SpecError
 from .init import Scheme, as_generator, make_scheme, sample_network

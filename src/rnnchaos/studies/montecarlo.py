@@ -162,9 +162,11 @@ def probe_first_network(preset, seed: int) -> None:
     worker starts or any file is written, not first inside a worker."""
     import numpy as np
 
-    from ..networks.batch import sample_preset_batch
+    # the drawing of networks.batch.sample_preset_batch, without its numba kernels: the
+    # parent of a multi-worker run need not pay numba's start-up
+    from ..networks.presets import draw_rows
     with np.errstate(over="ignore", invalid="ignore"):  # the SpecError says it in one line
-        sample_preset_batch(preset, seed, 0, 1)
+        draw_rows(preset.draw_targets(), seed, 0, 1)
 
 
 def _run_chunk(args):
