@@ -143,3 +143,15 @@ def test_block_that_keeps_killing_workers_is_named(cluster):
         with pytest.raises(TaskFailedError, match="poison block"):
             # os._exit kills whichever worker runs it; ALLOWED_FAILURES=1: two deaths, then KilledWorker
             list(run_tasks(executor, os._exit, [3], labels=["poison block"]))
+
+
+def test_dask_local_workers_run_tasks_with_quieted_chores():
+    """--dask-local's LocalCluster: tasks run, and its workers carry QUIET_WORKERS (the
+    profiler and monitors that cost ~10% of busy cores are off or slowed)."""
+    import dask
+
+    from rnnchaos._lib.runner import QUIET_WORKERS
+    with DaskExecutor(local_workers=1) as executor:
+        assert dict(run_tasks(executor, abs, [-3, 4, -5])) == {0: 3, 1: 4, 2: 5}
+        seen = executor._client.run(lambda: {k: dask.config.get(k) for k in QUIET_WORKERS})
+    assert list(seen.values()) == [QUIET_WORKERS]
