@@ -53,7 +53,7 @@ from flint import arb, ctx
 
 from .._lib.arb import round_up
 from ..exact.entropy import bgmy_bound
-from ..exact.periodic import is_power_of_two, sharkovsky_key
+from ..exact.periodic import is_power_of_two, strongest_period
 from .enclosures import BallMap, interval
 from .invariant import SmoothInvariant
 from .laps import HULL_ROUNDS, certified_laps, clamped_image, range_bounds
@@ -121,7 +121,7 @@ def smooth_entropy_bounds(net, max_iter: int, *, max_laps: int = MAX_LAPS) -> di
                            "interval": rep.to_json()["invariant_interval"],
                            "period_status": rep.to_json()["period_status"], "notes": []}
     yes = [p for p in rep.statuses if rep.status(p) == YES]
-    best = min(yes, key=sharkovsky_key) if yes else None
+    best = strongest_period(yes)
     lower, evidence = 0.0, {"method": "trivial", "description": "h >= 0"}
     if best is not None and not is_power_of_two(best):
         lower, _ = bgmy_bound(best)

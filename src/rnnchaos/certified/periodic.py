@@ -40,7 +40,7 @@ from typing import Any, Iterable
 from flint import arb, ctx
 
 from ..errors import SpecError
-from ..exact.periodic import is_power_of_two, sharkovsky_key
+from ..exact.periodic import is_power_of_two, sharkovsky_key, strongest_period
 from .enclosures import BallMap, interval
 from .invariant import SmoothInvariant, smooth_invariant
 from .roots import MAX_BOXES, isolate, narrow, residual_at
@@ -138,7 +138,7 @@ class SmoothReport:
 
     @property
     def sharkovsky_first(self) -> int | None:
-        return min(self.periods, key=sharkovsky_key) if self.periods else None
+        return strongest_period(self.periods)
 
     def to_json(self) -> dict[str, Any]:
         inv = self.invariant
@@ -323,16 +323,10 @@ def _hi(x: arb) -> float:
 
 # ---------------------------------------------------------------- Sharkovsky
 def _propagate(statuses: dict[int, PeriodStatus]) -> None:
-    """Fill undecided (or missing) periods from certified ones by Sharkovsky's theorem."""
-    yes = [p for p, s in statuses.items() if s.status == YES]
-    no = [p for p, s in statuses.items() if s.status == NO]
-    for p, s in statuses.items():
-        if s.status != UNDECIDED:
-            continue
-        if any(sharkovsky_key(q) < sharkovsky_key(p) for q in yes):
-            statuses[p] = PeriodStatus(p, YES, "sharkovsky")
-        elif any(sharkovsky_key(p) < sharkovsky_key(q) for q in no):
-            statuses[p] = PeriodStatus(p, NO, "sharkovsky")
+    """Fill undecided periods from certified ones by Sharkovsky's theorem."""
+    for p, s in list(statuses.items()):
+        if s.status == UNDECIDED:
+            statuses[p] = settled_status(statuses, p) or s
 
 
 # ---------------------------------------------------------------- main entry
@@ -400,6 +394,9 @@ def certified_orbits(net, max_period: int, *, periods: Iterable[int] | None = No
 
 
 def settled_status(statuses: dict[int, PeriodStatus], p: int) -> PeriodStatus | None:
+    """Period p's status forced by Sharkovsky's theorem from the certified ones (a yes of a
+    stronger period, a no of a weaker one), or None.  (Both cannot hold: that would force a
+    certified-absent period.)"""
     for q, s in statuses.items():
         if s.status == YES and sharkovsky_key(q) < sharkovsky_key(p):
             return PeriodStatus(p, YES, "sharkovsky")

@@ -45,6 +45,16 @@ def sharkovsky_key(p: int) -> tuple:
     return (1, -k) if odd == 1 else (0, k, odd)
 
 
+def strongest_period(periods) -> int | None:
+    """The Sharkovsky-strongest of ``periods`` (the one forcing all the others), None if empty.
+
+    >>> strongest_period([1, 2, 4, 6]), strongest_period([])
+    (6, None)
+    """
+    periods = list(periods)
+    return min(periods, key=sharkovsky_key) if periods else None
+
+
 def is_power_of_two(p: int) -> bool:
     return p >= 1 and p & (p - 1) == 0
 
@@ -166,7 +176,7 @@ class PeriodicReport:
     @property
     def sharkovsky_first(self) -> int | None:
         """The strongest period found, in the Sharkovsky order."""
-        return min(self.periods, key=sharkovsky_key) if self.periods else None
+        return strongest_period(self.periods)
 
     def to_json(self) -> dict[str, Any]:
         inv = self.invariant
@@ -328,4 +338,5 @@ def verify_certificate(f, a) -> bool:
 
 
 __all__ = ["MAX_PERIOD", "MAX_PIECES", "Component", "Orbit", "PeriodicReport", "periodic_orbits",
-           "verify_certificate", "sharkovsky_key", "minimal_period", "is_power_of_two"]
+           "verify_certificate", "sharkovsky_key", "strongest_period", "minimal_period",
+           "is_power_of_two"]
