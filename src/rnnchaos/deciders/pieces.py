@@ -110,7 +110,7 @@ def _left_tail(w, bh, a, c, kinked, alpha, kinks):
 
 #: Widths up to this sort their kinks inside the kernel (insertion sort, fastest there);
 #: wider networks get them presorted by numpy (:func:`kink_sort_keys`), whose sort is 3-7x
-#: faster than numba's at widths 64-1024.
+#: faster than numba's at widths 64-1024 (and an insertion sort's quadratic cost is avoided).
 INSERTION_SORT_MAX = 24
 
 
@@ -128,27 +128,23 @@ def _kinks_certified(kinks, nk):
 
 @njit(cache=True)
 def _sort_kinks(kinks, nk):
-    """Sort the kinks by KINK_AT; True when their enclosures are certified strictly
-    increasing and finite (ties and overflow go to the exact engine)."""
-    if nk > 1:
-        if nk <= INSERTION_SORT_MAX:
-            for i in range(1, nk):
-                at = kinks[i, KINK_AT]
-                lo = kinks[i, KINK_LO]
-                hi = kinks[i, KINK_HI]
-                unit = kinks[i, KINK_UNIT]
-                jj = i - 1
-                while jj >= 0 and kinks[jj, KINK_AT] > at:
-                    for col in range(KINK_COLUMNS):
-                        kinks[jj + 1, col] = kinks[jj, col]
-                    jj -= 1
-                kinks[jj + 1, KINK_AT] = at
-                kinks[jj + 1, KINK_LO] = lo
-                kinks[jj + 1, KINK_HI] = hi
-                kinks[jj + 1, KINK_UNIT] = unit
-        else:
-            order = np.argsort(kinks[:nk, KINK_AT])
-            kinks[:nk] = kinks[:nk][order]
+    """Sort the kinks by KINK_AT (insertion sort: the widths up to INSERTION_SORT_MAX that
+    come here unsorted); True when their enclosures are certified strictly increasing and
+    finite (ties and overflow go to the exact engine)."""
+    for i in range(1, nk):
+        at = kinks[i, KINK_AT]
+        lo = kinks[i, KINK_LO]
+        hi = kinks[i, KINK_HI]
+        unit = kinks[i, KINK_UNIT]
+        jj = i - 1
+        while jj >= 0 and kinks[jj, KINK_AT] > at:
+            for col in range(KINK_COLUMNS):
+                kinks[jj + 1, col] = kinks[jj, col]
+            jj -= 1
+        kinks[jj + 1, KINK_AT] = at
+        kinks[jj + 1, KINK_LO] = lo
+        kinks[jj + 1, KINK_HI] = hi
+        kinks[jj + 1, KINK_UNIT] = unit
     return _kinks_certified(kinks, nk)
 
 
