@@ -346,12 +346,9 @@ def main(argv=None) -> int:
     set_quiet(getattr(args, "quiet", False))
     try:
         return args.func(args)
-    except TaskFailedError as exc:
+    except RnnchaosError as exc:  # one line; a failed block is not bad input
         print(f"rnnchaos {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_TASK_FAILED
-    except RnnchaosError as exc:
-        print(f"rnnchaos {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_TASK_FAILED if isinstance(exc, TaskFailedError) else EXIT_BAD_INPUT
     except MemoryError as exc:  # sizes are checked up front; this is the last line of defence
         print(f"rnnchaos {args.command}: error: out of memory ({exc or 'allocation failed'}); "
               "lower the sizes (--width, --dim, --n, --chunk-size)", file=sys.stderr)

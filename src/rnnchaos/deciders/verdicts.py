@@ -256,7 +256,8 @@ class Verdicts:
     ``arrays[c]`` is a boolean array (one entry per network) for each requested criterion
     ``c`` (True: certified yes).  For networks with tanh or sigmoid units the exact criteria
     come from the certified engine (:mod:`rnnchaos.certified.batch`: interval kernel, then
-    ball arithmetic), and the networks it leaves undecided are marked in ``undecided[c]`` (and are False in ``arrays[c]``).
+    ball arithmetic), and the networks it leaves undecided are marked in ``undecided[c]``
+    (and are False in ``arrays[c]``).
     ``exact_fallback[i]`` says network ``i`` was decided by the exact
     engine because the float filter could not decide it (or does not handle its
     architecture).  ``verdicts["period_3"]`` is ``verdicts.arrays["period_3"]``.
