@@ -93,7 +93,7 @@ def task_size(preset) -> int:
     from ..networks.presets import BLOCK_SIZE
 
     per_network = sum(math.prod(t.shape) for t in preset.draw_targets())
-    smooth = any(layer.activation.name in ("tanh", "sigmoid") for layer in preset.plan)
+    smooth = not all(layer.activation.is_piecewise_linear for layer in preset.plan)
     budget = TASK_PARAMETERS // SMOOTH_COST if smooth else TASK_PARAMETERS
     return BLOCK_SIZE * max(1, budget // per_network // BLOCK_SIZE)
 
