@@ -18,6 +18,7 @@ from rnnchaos.networks.presets import (
     Preset,
     block_seed,
     build_preset,
+    draw_rows,
     sample_preset,
 )
 
@@ -234,6 +235,38 @@ def test_streamed_pieces_equal_the_whole_block(monkeypatch):
     for a, b in zip(whole.layers, pieces.layers):
         assert np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
     assert sample_preset(p, 4, 2047) == whole.network(1047)
+
+
+@pytest.mark.parametrize("name,flavour,depth,gain", CONTRACT_CASES)
+def test_whole_blocks_drawn_in_place_equal_the_streamed_draw(name, flavour, depth, gain):
+    # full blocks of normal-family arrays are written straight into the output (sampler.fill);
+    # they must be bit for bit the streamed draw through temporary arrays
+    p = build_preset(name, 3, depth=depth, flavour=flavour, gain=gain)
+    in_place, streamed = p.draw_targets(), p.draw_targets()
+    for target in streamed:
+        target.sampler.fill = None
+    fills = [t.sampler.fill is not None for t in in_place if not t.draws_nothing]
+    assert any(fills)  # every preset has a normal-family array (paper_he_u: uniform biases)
+    for start, count in ((0, 1024), (1024, 3072), (1000, 2100)):
+        a, b = draw_rows(in_place, 9, start, count), draw_rows(streamed, 9, start, count)
+        for x, y in zip(a, b):
+            assert np.array_equal(x.view(np.int64), y.view(np.int64))
+
+
+def test_fill_is_the_documented_scaled_normal_bit_for_bit():
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    for spec, scale, mean in (("he_normal", 1.5 * math.sqrt(2 / 2), None),
+                              ("glorot_normal", 1.5 * math.sqrt(2 / 5), None),
+                              ("lecun_normal", 1.5 * math.sqrt(1 / 2), None),
+                              ("normal(std=0.3, mean=-1)", 1.5 * 0.3, -1.0)):
+        fill = parse_scheme(spec).stack_sampler((3, 2), 2, 3, 1.5).fill
+        out = np.empty((50, 3, 2))
+        assert fill(rng_a, out) is out
+        ref = rng_b.standard_normal((50, 3, 2)) * scale
+        if mean is not None:
+            ref = ref + mean
+        assert np.array_equal(out.view(np.int64), ref.view(np.int64)), spec
+    assert parse_scheme("uniform(-1, 1)").stack_sampler((2,), 1, 1).fill is None
 
 
 def test_sample_preset_reproducible_and_distinct():

@@ -94,6 +94,35 @@ def _scaled_normal(rng, shape, scale: float) -> np.ndarray:
     return z
 
 
+def _normal_scale(name: str, fan_in: int, fan_out: int, gain: float,
+                  params: Mapping[str, float]) -> tuple[float, float | None]:
+    """(scale, mean) of a normal-family scheme: its draw is ``standard_normal * scale``, then
+    ``+ mean`` for ``normal`` (mean None for the others).  The one formula of each std,
+    shared by the draws and their in-place twins (:func:`_fill_normal`)."""
+    if name == "he_normal":
+        return gain * math.sqrt(2.0 / fan_in), None
+    if name == "glorot_normal":
+        return gain * math.sqrt(2.0 / (fan_in + fan_out)), None
+    if name == "lecun_normal":
+        return gain * math.sqrt(1.0 / fan_in), None
+    return gain * params["std"], params["mean"]  # normal
+
+
+#: Schemes whose stacked draw can be written straight into a given array (_fill_normal).
+_NORMAL_FAMILY = ("he_normal", "glorot_normal", "lecun_normal", "normal")
+
+
+def _fill_normal(rng, out: np.ndarray, scale: float, mean: float | None) -> np.ndarray:
+    """The draw of a normal-family scheme written into the C-contiguous ``out``: the same
+    generator calls and the same float operations as :func:`_scaled_normal` (+ mean), so
+    the same values, without a temporary array and its copy."""
+    rng.standard_normal(out=out)
+    out *= scale
+    if mean is not None:
+        out += mean
+    return out
+
+
 def he_normal(rng, shape, fan_in, fan_out, gain=1.0):
     """He (Kaiming) normal: N(0, s^2) with std s = gain * sqrt(2 / fan_in).
 
@@ -108,7 +137,7 @@ def he_normal(rng, shape, fan_in, fan_out, gain=1.0):
 
 
 def _draw_he_normal(rng, shape, fan_in, fan_out, gain):
-    return _scaled_normal(rng, shape, gain * math.sqrt(2.0 / fan_in))
+    return _scaled_normal(rng, shape, _normal_scale("he_normal", fan_in, fan_out, gain, {})[0])
 
 
 def he_uniform(rng, shape, fan_in, fan_out, gain=1.0):
@@ -141,7 +170,7 @@ def glorot_normal(rng, shape, fan_in, fan_out, gain=1.0):
 
 
 def _draw_glorot_normal(rng, shape, fan_in, fan_out, gain):
-    return _scaled_normal(rng, shape, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return _scaled_normal(rng, shape, _normal_scale("glorot_normal", fan_in, fan_out, gain, {})[0])
 
 
 def glorot_uniform(rng, shape, fan_in, fan_out, gain=1.0):
@@ -172,7 +201,7 @@ def lecun_normal(rng, shape, fan_in, fan_out, gain=1.0):
 
 
 def _draw_lecun_normal(rng, shape, fan_in, fan_out, gain):
-    return _scaled_normal(rng, shape, gain * math.sqrt(1.0 / fan_in))
+    return _scaled_normal(rng, shape, _normal_scale("lecun_normal", fan_in, fan_out, gain, {})[0])
 
 
 def normal(rng, shape, fan_in, fan_out, gain=1.0, *, std=1.0, mean=0.0):
@@ -189,7 +218,8 @@ def normal(rng, shape, fan_in, fan_out, gain=1.0, *, std=1.0, mean=0.0):
 
 
 def _draw_normal(rng, shape, fan_in, fan_out, gain, *, std, mean):
-    z = _scaled_normal(rng, shape, gain * std)
+    scale, mean = _normal_scale("normal", fan_in, fan_out, gain, {"std": std, "mean": mean})
+    z = _scaled_normal(rng, shape, scale)
     z += mean
     return z
 
@@ -374,7 +404,9 @@ class Scheme(NamedTuple):
         per-call validation.  It consumes the generator exactly as ``count``
         consecutive :meth:`draw` calls (entries in C order of ``(count, *shape)``:
         draw j's entries right after draw j-1's), so a stack may also be drawn in
-        consecutive pieces of rows.
+        consecutive pieces of rows.  For the normal-family schemes ``sampler.fill(rng, out)``
+        writes the same values straight into a C-contiguous ``out`` of shape
+        ``(count, *shape)`` (no temporary array); ``sampler.fill`` is None for the others.
 
         >>> s = parse_scheme("he_normal")
         >>> a = s.stack_sampler((2, 1), 1, 2)(np.random.default_rng(0), 3)
@@ -392,6 +424,13 @@ class Scheme(NamedTuple):
 
         def sampler(rng: np.random.Generator, count: int) -> np.ndarray:
             return draw(rng, (count, *shape), fan_in, fan_out, gain, **params)
+        sampler.fill = None  # type: ignore[attr-defined]
+        if self.name in _NORMAL_FAMILY:
+            scale, mean = _normal_scale(self.name, fan_in, fan_out, gain, params)
+
+            def fill(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
+                return _fill_normal(rng, out, scale, mean)
+            sampler.fill = fill  # type: ignore[attr-defined]
         return sampler
 
 

@@ -315,9 +315,15 @@ def _draw_target_rows(rng: np.random.Generator, target: DrawTarget, lo: int, hi:
 
     Rows are drawn in consecutive pieces of at most PIECE_ENTRIES entries: the
     stream is the same as one whole-block call (Scheme.stack_sampler), memory is not.
+    When every drawn row is kept (lo = 0, stop = hi) and the scheme can fill an array in
+    place (``sampler.fill``: the normal family), they are drawn straight into ``out``.
     """
     if target.draws_nothing:
         out[...] = target.sampler(rng, hi - lo)
+        return
+    fill = target.sampler.fill
+    if fill is not None and lo == 0 and stop == hi and out.flags.c_contiguous:
+        fill(rng, out)  # every drawn row is kept: straight into out, no temporary, any width
         return
     step = max(1, PIECE_ENTRIES // max(1, math.prod(target.shape)))
     for first in range(0, stop, step):
