@@ -201,6 +201,21 @@ def test_hand_made_maps():
     assert got["translation"] == (False, False, False)
 
 
+def test_monotone_maps_are_decided_by_their_slopes_alone():
+    # nondecreasing: only fixed points (here 0 and 4/3); nonincreasing: periods 1 and 2 only
+    # (here the isolated 2-cycle {-5, 2}); the filter decides both, as the exact engine does
+    rising = two_layer([1, 1], [0, -1], [0.5, 2], 0.0)
+    falling = two_layer([1, -1], [0, -1], [-3, 0.25], 1.0)  # flat (= 1) on [-1, 0]
+    falling_clipped = two_layer([1, -1], [0, -1], [-3, 0.25], 1.0, out="hardtanh",
+                                op={"min_val": -6.0, "max_val": 3.0})
+    for nets, want in (([rising, falling], [[0, 0, 0], [1, 0, 0]]), ([falling_clipped], [[1, 0, 0]])):
+        batch = NetworkBatch.from_networks(nets)
+        v, exact = assert_equal_to_exact(batch)
+        assert fast_verdicts(batch).tolist() == want
+        assert np.array_equal(exact, np.array(want) == 1)
+        assert not v.exact_fallback.any()
+
+
 def test_fallback_is_exercised_on_degenerate_batch():
     batch = NetworkBatch.from_networks([two_layer([1, -1], [0, 0], [-1, 1], 0.0),
                                         two_layer([1, -1], [0, 0], [1, -1], 0.0), TENT, FIGURE])
@@ -412,3 +427,40 @@ def test_core_interval_holds_every_periodic_point_of_the_exact_engine():
                         (ehi == np.inf or x <= Fraction(ehi)), (name, i, elo, ehi, x)
                     checked += 1
     assert checked > 200 and shrunk > 100
+
+
+def test_certified_trend_agrees_with_a_dense_evaluation():
+    """+1 / -1 only for maps that rise / fall everywhere on a dense grid; the maps the grid
+    sees rising and falling get 0; the shortcut is taken for most random width-2 maps."""
+    from rnnchaos.deciders.pieces import (
+        KINK_COLUMNS,
+        PIECE_COLUMNS,
+        build_pieces,
+        certified_trend,
+        piece_capacity,
+    )
+    from rnnchaos.deciders.verdicts import _fast_path_layout
+    xs = np.linspace(-60.0, 60.0, 24001)
+    trends = []
+    for name, k, clip in [("paper_he", 2, False), ("paper_a", 3, True), ("paper_glorot", 8, False)]:
+        batch = sample_preset_batch(build_preset(name, k, clip=clip), 4, 0, 200)
+        W1, B1, A, C, hcode, halpha, ocode, o1, o2 = _fast_path_layout(batch)
+        kinks = np.empty((k + 1, KINK_COLUMNS))
+        pieces = np.empty((piece_capacity(k), PIECE_COLUMNS))
+        fx = batch.forward(np.broadcast_to(xs, (len(batch), xs.size)).copy())
+        for i in range(len(batch)):
+            m = build_pieces(W1[i], B1[i], A[i], C[i], hcode, halpha, ocode, o1, o2, kinks,
+                             pieces, np.empty(0, dtype=np.int64))
+            assert m > 0
+            trend = certified_trend(pieces, m)
+            step = np.diff(fx[i])
+            tol = 1e-9 * max(1.0, float(np.abs(fx[i]).max()))
+            rises, falls = bool((step > tol).any()), bool((step < -tol).any())
+            if trend == 1:
+                assert not falls, (name, i)
+            elif trend == -1:
+                assert not rises, (name, i)
+            trends.append((trend, rises and falls))
+    assert sum(t != 0 for t, _ in trends) > 0.3 * len(trends)
+    both = [seen for t, seen in trends if t == 0]
+    assert both and sum(both) >= 0.9 * len(both)

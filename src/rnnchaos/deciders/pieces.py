@@ -436,6 +436,27 @@ def _walk_zones(pieces, m, zl, zr, spos, left_l, left_h, right_l, right_h,
 
 
 @njit(cache=True)
+def certified_trend(pieces, m):
+    """+1 when f is certified nondecreasing on R (every non-flat piece has a slope
+    enclosure above 0), -1 when certified nonincreasing, 0 otherwise.  f is continuous and
+    flat pieces are constant, so the slope signs of the pieces decide it."""
+    rising = True
+    falling = True
+    for i in range(m):
+        if pieces[i, FLAT] == 1.0:
+            continue
+        if not pieces[i, SLOPE_LO] > 0.0:
+            rising = False
+        if not pieces[i, SLOPE_HI] < 0.0:
+            falling = False
+        if not (rising or falling):
+            return 0
+    if rising:
+        return 1
+    return -1
+
+
+@njit(cache=True)
 def eval_interval(yl, yh, w, bh, a, c, hcode, halpha, ocode, o1, o2):
     """Enclosure of f([yl, yh]) by direct evaluation of the network (monotone activations).
 

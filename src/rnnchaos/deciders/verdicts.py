@@ -72,6 +72,18 @@ certifies anything (a non-finite enclosure makes the network undecided).
 
 Period n is present iff step 2 or step 3 finds it; it is absent iff both certify so.
 
+Monotone maps (checked first, from the certified slopes of step 1)
+------------------------------------------------------------------
+* **f nondecreasing** (every non-flat piece has a slope certified > 0; flat pieces are
+  constant and f is continuous): **only fixed points**.  If x < f(x) then
+  f(x) <= f(f(x)), and so on: the orbit of x is nondecreasing, and likewise
+  nonincreasing when x > f(x); a periodic orbit that is monotone is constant.  About
+  half of the random width-2 networks (47% for ``paper_he``) stop here, after step 1.
+* **f nonincreasing** (every non-flat slope certified < 0): f∘f is continuous and
+  nondecreasing, so its periodic points are its fixed points; a point of minimal period p
+  under f has minimal period p / gcd(p, 2) under f∘f, which must be 1: **p is 1 or 2**.
+  Only period 2 is searched (28% of random width-2 ``paper_he`` networks).
+
 Sharkovsky shortcuts (f is continuous on R)
 -------------------------------------------
 Sharkovsky's order 3 ▷ 5 ▷ 7 ▷ ... ▷ 2·3 ▷ 2·5 ▷ ... ▷ 4·3 ▷ ... ▷ 8 ▷ 4 ▷ 2 ▷ 1: a
@@ -93,7 +105,7 @@ period forces every period after it.
 Where the code lives
 --------------------
 :mod:`.intervals` (rounded interval primitives), :mod:`.pieces` (steps 1 and 2),
-:mod:`.itineraries` (step 3) and this module (the Sharkovsky decision per network, the
+:mod:`.itineraries` (step 3) and this module (the monotone and Sharkovsky decisions per network, the
 batch driver, the exact fallback).
 
 Networks the filter does not handle (depth 3, hardtanh hidden units, ...) go to the exact
@@ -143,6 +155,7 @@ from .pieces import (
     KINK_COLUMNS,
     PIECE_COLUMNS,
     build_pieces,
+    certified_trend,
     flat_orbits,
     kink_sort_keys,
     piece_capacity,
@@ -194,16 +207,27 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
     m = build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2, kinks, pieces, keys)
     if m == 0:
         return
+    trend = certified_trend(pieces, m)
+    if trend > 0:  # f nondecreasing: only fixed points
+        out[0] = NO
+        out[1] = NO
+        out[2] = NO
+        return
     nmax = 2
-    if need3:
+    if need3 and trend == 0:
         nmax = 3
-    if needE:
+    if needE and trend == 0:
         nmax = max(nmax, pstar)
     found, unk = flat_orbits(pieces, m, nmax, w, bh, a, c, hcode, halpha, ocode, o1, o2)
     elo, ehi = core_interval(pieces, m, CORE_ROUNDS)
     r2 = _decide_period(2, found, unk, m, pieces, budget, st, ist, elo, ehi)
     if r2 == NO:  # only fixed points: nothing else can be present
         out[0] = NO
+        out[1] = NO
+        out[2] = NO
+        return
+    if trend < 0:  # f nonincreasing: periods 1 and 2 only
+        out[0] = r2
         out[1] = NO
         out[2] = NO
         return
