@@ -430,18 +430,21 @@ def test_core_interval_holds_every_periodic_point_of_the_exact_engine():
 
 
 def test_certified_trend_agrees_with_a_dense_evaluation():
-    """+1 / -1 only for maps that rise / fall everywhere on a dense grid; the maps the grid
-    sees rising and falling get 0; the shortcut is taken for most random width-2 maps."""
+    """+1 / -1 only for maps that rise / fall everywhere on a dense grid (and the sign test
+    only for rising ones); the maps the grid sees rising and falling get 0; the shortcuts
+    are taken for many random maps."""
     from rnnchaos.deciders.pieces import (
         KINK_COLUMNS,
         PIECE_COLUMNS,
         build_pieces,
         certified_trend,
         piece_capacity,
+        rising_by_signs,
     )
     from rnnchaos.deciders.verdicts import _fast_path_layout
     xs = np.linspace(-60.0, 60.0, 24001)
     trends = []
+    by_signs = 0
     for name, k, clip in [("paper_he", 2, False), ("paper_a", 3, True), ("paper_glorot", 8, False)]:
         batch = sample_preset_batch(build_preset(name, k, clip=clip), 4, 0, 200)
         W1, B1, A, C, hcode, halpha, ocode, o1, o2 = _fast_path_layout(batch)
@@ -456,11 +459,14 @@ def test_certified_trend_agrees_with_a_dense_evaluation():
             step = np.diff(fx[i])
             tol = 1e-9 * max(1.0, float(np.abs(fx[i]).max()))
             rises, falls = bool((step > tol).any()), bool((step < -tol).any())
+            if rising_by_signs(W1[i], A[i], hcode, halpha, ocode, o1):
+                by_signs += 1
+                assert not falls and trend == 1, (name, i)
             if trend == 1:
                 assert not falls, (name, i)
             elif trend == -1:
                 assert not rises, (name, i)
             trends.append((trend, rises and falls))
-    assert sum(t != 0 for t, _ in trends) > 0.3 * len(trends)
+    assert sum(t != 0 for t, _ in trends) > 0.3 * len(trends) and by_signs > 40
     both = [seen for t, seen in trends if t == 0]
     assert both and sum(both) >= 0.9 * len(both)

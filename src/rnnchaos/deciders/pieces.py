@@ -436,6 +436,22 @@ def _walk_zones(pieces, m, zl, zr, spos, left_l, left_h, right_l, right_h,
 
 
 @njit(cache=True)
+def rising_by_signs(w, a, hcode, halpha, ocode, o1):
+    """True when f is nondecreasing by the signs of its weights alone: nondecreasing
+    activations (identity, relu, leaky_relu and hardtanh with a slope >= 0) and
+    a_j w_j >= 0 for every unit j, so that each a_j h(w_j x + b_j) is nondecreasing in x.
+    (Exact: only signs are compared; a False says nothing.)"""
+    if hcode == LEAKY and not halpha >= 0.0:
+        return False
+    if ocode == LEAKY and not o1 >= 0.0:
+        return False
+    for j in range(w.shape[0]):
+        if not ((a[j] >= 0.0 and w[j] >= 0.0) or (a[j] <= 0.0 and w[j] <= 0.0)):
+            return False
+    return True
+
+
+@njit(cache=True)
 def certified_trend(pieces, m):
     """+1 when f is certified nondecreasing on R (every non-flat piece has a slope
     enclosure above 0), -1 when certified nonincreasing, 0 otherwise.  f is continuous and
