@@ -15,7 +15,19 @@ from __future__ import annotations
 
 from .._lib.jit import njit
 from .intervals import INF, affine_end, down, finite, iadd, idiv, imul, up
-from .pieces import BOUND_HI, BOUND_LO, FLAT, ICPT_HI, ICPT_LO, SLOPE_HI, SLOPE_LO
+from .pieces import (
+    BOUND_HI,
+    BOUND_LO,
+    ENDS_HI_H,
+    ENDS_HI_L,
+    ENDS_LO_H,
+    ENDS_LO_L,
+    FLAT,
+    ICPT_HI,
+    ICPT_LO,
+    SLOPE_HI,
+    SLOPE_LO,
+)
 
 J_LO_L, J_LO_H, J_HI_L, J_HI_H = 0, 1, 2, 3
 K_LO_L, K_LO_H, K_HI_L, K_HI_H = 4, 5, 6, 7
@@ -80,7 +92,7 @@ def _no_root(Dl, Dh, xl, xh, Bl, Bh):
     return el > 0.0 or eh < 0.0
 
 @njit(cache=True)
-def _orbit_check(n, pc, st, xl, xh, m, pieces):
+def _orbit_check(n, pc, st, xl, xh, m, pieces, ends):
     """Where the orbit of x* (enclosure [xl, xh]) goes along the word pc[0..n-1]:
     NO if some x_i = F_i(x*) is certified outside its closed piece (x* does not follow
     the word), YES if every x_i is certified interior to its piece (x* follows the word,
@@ -96,10 +108,10 @@ def _orbit_check(n, pc, st, xl, xh, m, pieces):
         if not (finite(yl) and finite(yh)):
             return UNKNOWN
         q = pc[i]
-        Ll = -INF if q == 0 else pieces[q - 1, BOUND_LO]
-        Lh = -INF if q == 0 else pieces[q - 1, BOUND_HI]
-        Rl = INF if q == m - 1 else pieces[q, BOUND_LO]
-        Rh = INF if q == m - 1 else pieces[q, BOUND_HI]
+        Ll = ends[ENDS_LO_L] if q == 0 else pieces[q - 1, BOUND_LO]
+        Lh = ends[ENDS_LO_H] if q == 0 else pieces[q - 1, BOUND_HI]
+        Rl = ends[ENDS_HI_L] if q == m - 1 else pieces[q, BOUND_LO]
+        Rh = ends[ENDS_HI_H] if q == m - 1 else pieces[q, BOUND_HI]
         if yl > Rh or yh < Ll:
             return NO
         if not (yl > Lh and yh < Rl):
@@ -111,12 +123,13 @@ CORE_ROUNDS = 3
 
 
 @njit(cache=True)
-def core_interval(pieces, m, rounds):
+def core_interval(pieces, m, rounds, ends):
     """An interval ``[elo, ehi]`` (ends may be infinite; ``elo > ehi``: empty) holding every
     periodic point of f.
 
     Lemma: a periodic orbit O satisfies O = f(O), so O inside E implies O inside
-    E ∩ hull f(E); start from E = R.  hull f(E) is enclosed piece by piece: a piece
+    E ∩ hull f(E); start from E = R (the pieces' domain, ``ends``, holds every periodic
+    point: only the part of E inside it is mapped).  hull f(E) is enclosed piece by piece: a piece
     certified disjoint from E contributes nothing; on any other piece f is s x + t with s, t
     in their enclosures and x in the outer bounds of the piece clipped to E, so its image
     lies in the interval product plus the intercept enclosure (a flat piece: its exact
@@ -130,8 +143,8 @@ def core_interval(pieces, m, rounds):
         nlo = INF
         nhi = -INF
         for q in range(first, last + 1):
-            left = -INF if q == 0 else pieces[q - 1, BOUND_LO]
-            right = INF if q == m - 1 else pieces[q, BOUND_HI]
+            left = ends[ENDS_LO_L] if q == 0 else pieces[q - 1, BOUND_LO]
+            right = ends[ENDS_HI_H] if q == m - 1 else pieces[q, BOUND_HI]
             if right < elo or left > ehi:
                 continue  # certified disjoint from E
             if pieces[q, FLAT] == 1.0:
@@ -157,9 +170,10 @@ def core_interval(pieces, m, rounds):
 
 
 @njit(cache=True)
-def periodic_itinerary(n, m, pieces, budget, st, ist, elo=-INF, ehi=INF):
+def periodic_itinerary(n, m, pieces, ends, budget, st, ist, elo=-INF, ehi=INF):
     """YES / NO / UNKNOWN: a point of minimal period n whose orbit avoids flat pieces;
-    every orbit point lies in [elo, ehi] (:func:`core_interval`)."""
+    every orbit point lies in [elo, ehi] (:func:`core_interval`), inside the pieces' domain
+    ``ends``."""
     # st: (n + 1, SCRATCH_COLUMNS) floats, one row per depth d: the enclosure J_d, its image
     # K_d under piece pc[d], and the composite F_{d+1} = A x + B (columns named above).
     # ist: (3, n + 1) ints: the word pc, and the next and last candidate piece per depth.
@@ -177,10 +191,10 @@ def periodic_itinerary(n, m, pieces, budget, st, ist, elo=-INF, ehi=INF):
             continue
         d = 0
         pc[0] = p0
-        st[0, J_LO_L] = -INF if p0 == 0 else pieces[p0 - 1, BOUND_LO]
-        st[0, J_LO_H] = -INF if p0 == 0 else pieces[p0 - 1, BOUND_HI]
-        st[0, J_HI_L] = INF if p0 == m - 1 else pieces[p0, BOUND_LO]
-        st[0, J_HI_H] = INF if p0 == m - 1 else pieces[p0, BOUND_HI]
+        st[0, J_LO_L] = ends[ENDS_LO_L] if p0 == 0 else pieces[p0 - 1, BOUND_LO]
+        st[0, J_LO_H] = ends[ENDS_LO_H] if p0 == 0 else pieces[p0 - 1, BOUND_HI]
+        st[0, J_HI_L] = ends[ENDS_HI_L] if p0 == m - 1 else pieces[p0, BOUND_LO]
+        st[0, J_HI_H] = ends[ENDS_HI_H] if p0 == m - 1 else pieces[p0, BOUND_HI]
         A_l = 1.0
         A_h = 1.0
         B_l = 0.0
@@ -244,7 +258,7 @@ def periodic_itinerary(n, m, pieces, budget, st, ist, elo=-INF, ehi=INF):
                         if not (xl > k3 or xh < k0):
                             # J's enclosure is too loose (e.g. F contracts hard): locate
                             # the orbit x_i = F_i(x*) itself, piece by piece
-                            r = _orbit_check(n, pc, st, xl, xh, m, pieces)
+                            r = _orbit_check(n, pc, st, xl, xh, m, pieces, ends)
                             if r == YES:
                                 return YES
                             if r == UNKNOWN:
@@ -263,10 +277,10 @@ def periodic_itinerary(n, m, pieces, budget, st, ist, elo=-INF, ehi=INF):
             qn[d] += 1
             if pieces[q, FLAT] == 1.0:
                 continue
-            Ll = -INF if q == 0 else pieces[q - 1, BOUND_LO]
-            Lh = -INF if q == 0 else pieces[q - 1, BOUND_HI]
-            Rl = INF if q == m - 1 else pieces[q, BOUND_LO]
-            Rh = INF if q == m - 1 else pieces[q, BOUND_HI]
+            Ll = ends[ENDS_LO_L] if q == 0 else pieces[q - 1, BOUND_LO]
+            Lh = ends[ENDS_LO_H] if q == 0 else pieces[q - 1, BOUND_HI]
+            Rl = ends[ENDS_HI_L] if q == m - 1 else pieces[q, BOUND_LO]
+            Rh = ends[ENDS_HI_H] if q == m - 1 else pieces[q, BOUND_HI]
             lo_l = max(st[d, K_LO_L], Ll)
             lo_h = max(st[d, K_LO_H], Lh)
             hi_l = min(st[d, K_HI_L], Rl)

@@ -35,7 +35,11 @@ certifies anything (a non-finite enclosure makes the network undecided).
    for hardtanh), the sign of ``g - threshold`` at the piece's ends being certified.
    A piece is *flat* when its slope is structurally zero (a clamped output, or no
    active unit); its value is then an exactly known double.  Every other piece must have
-   a slope certified non-zero.
+   a slope certified non-zero.  Pieces are built only on a *domain* D = [b_{-1}, b_{m-1}]
+   that holds f(R), hence every periodic point (x = f(f^{p-1}(x))): f's values lie in
+   [0, inf) for a relu output and [min_val, max_val] for hardtanh, so the g-pieces
+   certified outside are skipped (:mod:`.pieces`; about half the kinks of a relu output).
+   Every step below reasons about points of D only.
 2. *Orbits through a flat piece.*  Such an orbit contains the piece's constant ``c``; the
    orbit of ``c`` is followed in interval arithmetic (direct evaluation of the network),
    and the clamps make it exact again whenever it lands in a flat piece.  It returns to
@@ -74,15 +78,16 @@ Period n is present iff step 2 or step 3 finds it; it is absent iff both certify
 
 Monotone maps (checked first, from the certified slopes of step 1)
 ------------------------------------------------------------------
-* **f nondecreasing** (every non-flat piece has a slope certified > 0; flat pieces are
-  constant and f is continuous): **only fixed points**.  If x < f(x) then
-  f(x) <= f(f(x)), and so on: the orbit of x is nondecreasing, and likewise
+* **f nondecreasing on D** (every non-flat piece has a slope certified > 0; flat pieces are
+  constant and f is continuous): **only fixed points**.  A periodic orbit lies in D; if
+  x < f(x) then f(x) <= f(f(x)), and so on: the orbit of x is nondecreasing, and likewise
   nonincreasing when x > f(x); a periodic orbit that is monotone is constant.  About
   half of the random width-2 networks (47% for ``paper_he``) stop here, after step 1;
   half of those before it: when every unit has a_j w_j >= 0 (and the activations are
   nondecreasing) each term a_j h(w_j x + b_j) is nondecreasing, which signs alone show.
-* **f nonincreasing** (every non-flat slope certified < 0): f∘f is continuous and
-  nondecreasing, so its periodic points are its fixed points; a point of minimal period p
+* **f nonincreasing on D** (every non-flat slope certified < 0): f maps D into f(R), a
+  subset of D, so f∘f is continuous and nondecreasing on D, and its periodic points
+  (in D) are its fixed points; a point of minimal period p
   under f has minimal period p / gcd(p, 2) under f∘f, which must be 1: **p is 1 or 2**.
   Only period 2 is searched (28% of random width-2 ``paper_he`` networks).
 
@@ -186,12 +191,12 @@ def sharkovsky_weakest_non_power_of_two(n: int) -> int:
 
 # ============================================================================ decision
 @njit(cache=True)
-def _decide_period(n, found, unknown_from, m, pieces, budget, st, ist, elo, ehi):
+def _decide_period(n, found, unknown_from, m, pieces, ends, budget, st, ist, elo, ehi):
     """YES / NO / UNKNOWN: f has a point of minimal period n (flat-piece orbits in ``found``;
     every periodic point in [elo, ehi])."""
     if (found >> n) & 1:
         return YES
-    r = periodic_itinerary(n, m, pieces, budget, st, ist, elo, ehi)
+    r = periodic_itinerary(n, m, pieces, ends, budget, st, ist, elo, ehi)
     if r == YES:
         return YES
     if r == UNKNOWN or n >= unknown_from:
@@ -201,7 +206,7 @@ def _decide_period(n, found, unknown_from, m, pieces, budget, st, ist, elo, ehi)
 
 @njit(cache=True)
 def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, budget,
-                keys, kinks, pieces, st, ist, out):
+                keys, kinks, pieces, ends, st, ist, out):
     """Codes (period_2, period_3, positive_entropy) of one network into ``out``, with the
     Sharkovsky shortcuts of the module docstring."""
     if rising_by_signs(w, a, hcode, halpha, ocode, o1):  # nondecreasing: only fixed points
@@ -212,7 +217,7 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
     out[0] = UNKNOWN
     out[1] = UNKNOWN
     out[2] = UNKNOWN
-    m = build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2, kinks, pieces, keys)
+    m = build_pieces(w, bh, a, c, hcode, halpha, ocode, o1, o2, kinks, pieces, keys, ends)
     if m == 0:
         return
     trend = certified_trend(pieces, m)
@@ -227,8 +232,8 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
     if needE and trend == 0:
         nmax = max(nmax, pstar)
     found, unk = flat_orbits(pieces, m, nmax, w, bh, a, c, hcode, halpha, ocode, o1, o2)
-    elo, ehi = core_interval(pieces, m, CORE_ROUNDS)
-    r2 = _decide_period(2, found, unk, m, pieces, budget, st, ist, elo, ehi)
+    elo, ehi = core_interval(pieces, m, CORE_ROUNDS, ends)
+    r2 = _decide_period(2, found, unk, m, pieces, ends, budget, st, ist, elo, ehi)
     if r2 == NO:  # only fixed points: nothing else can be present
         out[0] = NO
         out[1] = NO
@@ -242,7 +247,7 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
     r3 = UNKNOWN
     rE = UNKNOWN
     if need3 or needE:
-        r3 = _decide_period(3, found, unk, m, pieces, budget, st, ist, elo, ehi)
+        r3 = _decide_period(3, found, unk, m, pieces, ends, budget, st, ist, elo, ehi)
         if r3 == YES:
             r2 = YES
             rE = YES
@@ -250,7 +255,7 @@ def _decide_one(w, bh, a, c, hcode, halpha, ocode, o1, o2, need3, needE, pstar, 
             if pstar == 3:
                 rE = r3
             else:
-                rE = _decide_period(pstar, found, unk, m, pieces, budget, st, ist, elo, ehi)
+                rE = _decide_period(pstar, found, unk, m, pieces, ends, budget, st, ist, elo, ehi)
             if rE == NO:
                 r3 = NO  # 3 forces p*
             elif rE == YES:
@@ -269,12 +274,13 @@ def _decide_range(W1, B1, W2, B2, hcode, halpha, ocode, o1, o2, need3, needE, ps
     rows = scratch_rows(pstar)
     kinks = np.empty((k + 1, KINK_COLUMNS))
     pieces = np.empty((piece_capacity(k), PIECE_COLUMNS))
+    ends = np.empty(4)
     st = np.empty((rows, SCRATCH_COLUMNS))
     ist = np.empty((3, rows), dtype=np.int64)
     res = np.empty(3, dtype=np.int8)
     for i in range(start, end):
         _decide_one(W1[i], B1[i], W2[i], B2[i], hcode, halpha, ocode, o1, o2,
-                    need3, needE, pstar, budget, keys[i], kinks, pieces, st, ist, res)
+                    need3, needE, pstar, budget, keys[i], kinks, pieces, ends, st, ist, res)
         out[i, 0] = res[0]
         out[i, 1] = res[1]
         out[i, 2] = res[2]
