@@ -346,6 +346,14 @@ def test_bad_batches_raise_spec_error():
         sample_preset_batch("paper_he", 0, 0, 0)
     with pytest.raises(SpecError, match="window"):
         reference_test(NetworkBatch.from_networks([TENT]), 0)
+    relu, ident = Activation.from_spec("relu"), Activation.from_spec("identity")
+    for bad in (np.nan, np.inf, -np.inf):
+        w1 = np.ones((3, 2, 1))
+        w1[2, 1, 0] = bad
+        with pytest.raises(SpecError, match="finite") as info:
+            NetworkBatch.from_arrays([w1, np.ones((3, 1, 2))], [np.zeros((3, 2)), np.zeros((3, 1))],
+                                     [relu, ident])
+        assert info.value.field == "layers[0]"
 
 
 # ------------------------------------------------------------------ wide networks: presorted kinks
