@@ -89,6 +89,27 @@ def test_processes_and_inline_agree():
         assert list(run_tasks(procs, square, tasks, window=3)) == expected
 
 
+def decide_and_report_imports(_):
+    """In a worker: decide a few networks (numba's start-up included), then say what it imported."""
+    import sys
+
+    from rnnchaos.deciders.verdicts import decide
+    from rnnchaos.networks.batch import sample_preset_batch
+    verdicts = decide(sample_preset_batch("paper_he", 1, 0, 50), ("period_2",))
+    import numba.np.arraymath
+    return ("scipy.linalg" in sys.modules, "scipy.linalg.cython_blas" in sys.modules,
+            bool(numba.np.arraymath._HAVE_BLAS), int(verdicts.counts["period_2"]))
+
+
+def test_workers_start_numba_without_importing_scipy_linalg():
+    # numba's BLAS check finds the preloaded cython_blas; the whole scipy.linalg stays out
+    with InlineExecutor() as inline:
+        _, _, _, expected = inline.submit(decide_and_report_imports, 0, "k-0").result()
+    with ProcessExecutor(1) as procs:
+        linalg, cython_blas, blas, count = procs.submit(decide_and_report_imports, 0, "k-0").result()
+    assert (linalg, cython_blas, blas, count) == (False, True, True, expected)
+
+
 @pytest.mark.parametrize("kw,field", [
     (dict(workers=0), "workers"), (dict(workers=True), "workers"),
     (dict(dask_local=0), "dask_local"), (dict(scheduler="localhost"), "scheduler"),

@@ -20,6 +20,7 @@ completion order.
 
 Every worker runs with BLAS pinned to one thread (:func:`pin_blas_threads`, applied in the
 worker before its first task): we parallelize over blocks, not inside linear algebra.
+It also spares the worker an import of ``scipy.linalg`` (:func:`preload_cython_blas`).
 
 Failures: an exception raised by a task reaches the caller unchanged (rnnchaos errors are
 picklable).  A block whose worker dies -- a local process pool broken by a dead worker, or
@@ -32,6 +33,7 @@ worker (or on the worker its nanny restarts) and each index is still yielded exa
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -41,9 +43,54 @@ from ..errors import SpecError, TaskFailedError
 _PINNED = False
 
 
+#: The one scipy module numba's start-up imports (to check that BLAS is there).
+CYTHON_BLAS = "scipy.linalg.cython_blas"
+
+
+def preload_cython_blas() -> bool:
+    """Load ``scipy.linalg.cython_blas`` by itself, from scipy's own file; True when done.
+
+    numba's first compilation or cache load in a process checks for BLAS with
+    ``import scipy.linalg.cython_blas``, and Python imports the whole ``scipy.linalg``
+    package first: 0.3 s of every worker's start-up here, for a package our kernels never
+    call.  Loaded beforehand, the module is found in ``sys.modules`` (numba and Cython look
+    it up by name; ``from scipy.linalg import cython_blas`` works too).  Only worker
+    processes do this (the attribute ``scipy.linalg.cython_blas`` is then not set on the
+    package, which no code of ours reads).  Nothing is done when scipy.linalg is already
+    imported or scipy's layout is not the expected one: numba then imports it as usual.
+    """
+    if CYTHON_BLAS in sys.modules or "scipy.linalg" in sys.modules:
+        return False
+    try:
+        import importlib.machinery
+        import importlib.util
+        scipy_spec = importlib.util.find_spec("scipy")  # locates the package, runs nothing
+        if scipy_spec is None or not scipy_spec.submodule_search_locations:
+            return False
+        folder = os.path.join(list(scipy_spec.submodule_search_locations)[0], "linalg")
+        path = next((p for p in (os.path.join(folder, "cython_blas" + suffix)
+                                 for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+                     if os.path.isfile(p)), None)
+        if path is None:
+            return False
+        spec = importlib.util.spec_from_file_location(CYTHON_BLAS, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[CYTHON_BLAS] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(CYTHON_BLAS, None)
+            raise
+    except Exception:  # noqa: BLE001 - a start-up saving only: numba imports it as usual
+        return False
+    return True
+
+
 def pin_blas_threads() -> None:
-    """Worker initializer: one BLAS thread per process (we parallelize over networks)."""
+    """Worker initializer: one BLAS thread per process (we parallelize over networks), and
+    numba's start-up spared the import of scipy.linalg (:func:`preload_cython_blas`)."""
     global _PINNED
+    preload_cython_blas()
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)
     os.environ["OMP_NUM_THREADS"] = "1"
