@@ -49,7 +49,7 @@ def main() -> None:
     repeat = 1 if args.quick else args.repeat
     n_loop = 50 if args.quick else 300
     n_exact = 100 if args.quick else 1000
-    wide = [(64, 500 if args.quick else 4000), (1024, 20 if args.quick else 200)]
+    wide = [(64, 500 if args.quick else 50_000), (1024, 20 if args.quick else 4_000)]
 
     print(f"cpus: {os.cpu_count()}, kernel threads: {default_threads()} "
           f"(RNNCHAOS_THREADS / OMP_NUM_THREADS override), seed {args.seed}")
