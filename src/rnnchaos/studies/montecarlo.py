@@ -71,9 +71,10 @@ def reference_window(preset) -> float:
 #: Parameters drawn and decided at once in a worker (about 32 MiB of float64): sizes a
 #: task to about 0.1-0.5 s of work at every width (the deciders' cost grows with width).
 TASK_PARAMETERS = 1 << 22
-#: Networks with tanh or sigmoid units cost the certified engine about this many times what
-#: the piecewise-linear filter costs (width 2: ~20-25 us against ~0.6 us per network; width
-#: 64: ~300 us against ~7 us), so their tasks hold that many times fewer parameters.
+#: Networks with tanh or sigmoid units cost the certified engine 30-75 times what the
+#: piecewise-linear filter costs, sampling included (width 2: ~20-25 us against ~0.5 us per
+#: network; width 64: ~300 us against ~7-10 us), so their tasks hold 32 times fewer
+#: parameters: about 0.3-1 s each.
 SMOOTH_COST = 32
 
 
