@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # torch is an optional extra; this CPU build lies on the project's machines (no big download).
 TORCH  ?= torch==2.13.0
 
-.PHONY: reproduce demo test install install-test clean
+.PHONY: reproduce demo test install install-test clean clean-kernels
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +28,10 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest
 
-clean:
+# numba caches compiled kernels beside the sources and checks a kernel's cache against its
+# own file only: after editing a function that kernels in other files call, drop them all.
+clean-kernels:
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+clean: clean-kernels
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis
