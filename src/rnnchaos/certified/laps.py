@@ -424,24 +424,30 @@ def _classify_box(bm: BallMap, a: float, b: float):
     return "split", "tangency"
 
 
+def _bisect_signs(sign_at, p: float, q: float, sp: int, rel: float) -> tuple[float, float]:
+    """Bisection of [p, q], whose ends have the strict signs sp at p and -sp at q
+    (``sign_at(x)``: 1, -1, or 0 when unclear), down to a relative width ``rel``; each
+    midpoint replaces the end of its sign, and an unclear sign ends the narrowing."""
+    for _ in range(400):
+        if q - p <= rel * max(1.0, abs(p), abs(q)):
+            break
+        c = p + (q - p) * 0.5
+        if not p < c < q:
+            break
+        s = sign_at(c)
+        if s == 0:
+            break
+        if s == sp:
+            p = c
+        else:
+            q = c
+    return p, q
+
+
 def _narrow_turn(bm: BallMap, a: float, b: float, rel: float = 2.0 ** -42) -> tuple[float, float]:
     """A sub-box of the turning box [a, b] still holding its zero of f' (bisection on the
     strict sign of f' at thin points; an unclear sign ends the narrowing)."""
-    sa = _slope_sign_at(bm, a)
-    for _ in range(400):
-        if b - a <= rel * max(1.0, abs(a), abs(b)):
-            break
-        c = a + (b - a) * 0.5
-        if not a < c < b:
-            break
-        s = _slope_sign_at(bm, c)
-        if s == 0:
-            break
-        if s == sa:
-            a = c
-        else:
-            b = c
-    return a, b
+    return _bisect_signs(lambda x: _slope_sign_at(bm, x), a, b, _slope_sign_at(bm, a), rel)
 
 
 def critical_points(bm: BallMap, lo: float, hi: float, *, max_boxes: int = CRIT_MAX_BOXES
@@ -644,20 +650,7 @@ def _bisect(bm: BallMap, k: int, p: float, q: float, a: float, b: float, sl: int
             rel: float) -> tuple[float, float]:
     """Ball bisection of the bracket [p, q] (f^k(p) strictly on side sl of [a, b], f^k(q)
     on side -sl) down to a relative width ``rel``; an unclear side ends it."""
-    for _ in range(400):
-        if q - p <= rel * max(1.0, abs(p), abs(q)):
-            break
-        c = p + (q - p) * 0.5
-        if not p < c < q:
-            break
-        s = _side_at(bm, c, k, a, b)
-        if s == 0:
-            break
-        if s == sl:
-            p = c
-        else:
-            q = c
-    return p, q
+    return _bisect_signs(lambda x: _side_at(bm, x, k, a, b), p, q, sl, rel)
 
 
 def _crit_in(crit: CriticalPoints, y0: arb, y1: arb) -> tuple[list, str]:
