@@ -53,6 +53,11 @@ def activation_code(act: Activation) -> tuple[int, float, float]:
     return code, 0.0, 0.0
 
 
+def _all_finite(x: np.ndarray) -> bool:
+    """Every entry finite: min and max are (they propagate NaN), without a boolean copy."""
+    return x.size == 0 or bool(np.isfinite(x.min()) and np.isfinite(x.max()))
+
+
 @dataclass(frozen=True)
 class BatchLayer:
     """Layer ``l`` of a batch: ``weight`` (B, out, in), ``bias`` (B, out), one activation.
@@ -342,11 +347,6 @@ def _forward_pl(params, shapes, acts, x, steps, out, start, end):
             for _ in range(steps):
                 v = step_packed(p, v, shapes, acts, h, g)
             out[b, j] = v
-
-
-def _all_finite(x: np.ndarray) -> bool:
-    """Every entry finite: min and max are (they propagate NaN), without a boolean copy."""
-    return x.size == 0 or bool(np.isfinite(x.min()) and np.isfinite(x.max()))
 
 
 # -------------------------------------------------------------------- sampling
